@@ -1,0 +1,1 @@
+//! MSB-first bit reader for chunk payloads (stub, being written).

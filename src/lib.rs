@@ -1,0 +1,12 @@
+//! tsblock: a fast, read-only reader for Prometheus TSDB blocks.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod chunkenc;
+pub mod decode;
+pub mod error;
+pub mod promtext;
+pub mod query;
+pub mod storage;
+
+pub use error::{Error, Result};

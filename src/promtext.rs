@@ -1,0 +1,1 @@
+//! Text forms Prometheus' Go tools print (stub, being written).
