@@ -6,7 +6,14 @@ pub mod chunkenc;
 pub mod decode;
 pub mod error;
 pub mod promtext;
-pub mod query;
 pub mod storage;
 
 pub use error::{Error, Result};
+pub mod format;
+pub mod index;
+pub mod chunks;
+pub mod tombstones;
+pub mod block;
+pub mod db;
+pub mod labels;
+pub mod query;

@@ -1,6 +1,270 @@
-//! Series selection (stub).
+//! Selecting series across the blocks of a data dir and streaming their samples.
+//!
+//! The flow: per block (in parallel), matchers → sorted series refs; the blocks' series
+//! streams merge in label order ([`merge`]); each series' samples come lazily from its
+//! chunks, trimmed to `[mint, maxt]` and tombstones, and chained across blocks. Work on
+//! samples can fan out over series in ordered batches ([`SeriesSet::par_map`]) with the
+//! same output as the sequential path.
 
-/// A selector could not be parsed (stub).
-#[derive(Debug, thiserror::Error)]
-#[error("invalid selector")]
-pub struct SelectorError;
+mod goheap;
+mod goregex;
+mod matcher;
+mod merge;
+mod select;
+mod selector;
+mod series;
+
+use std::collections::{BTreeSet, VecDeque};
+
+use rayon::prelude::*;
+
+pub use matcher::{MatchOp, Matcher};
+pub use selector::{parse_selector, SelectorError};
+
+use crate::block::Block;
+use crate::db::Db;
+use crate::error::Result;
+use crate::format::SeriesRef;
+use crate::index::{union, SeriesEntry};
+use crate::labels::Labels;
+use merge::{ChainSamples, MergedSeries};
+use series::{BlockSeries, Part, PartSamples};
+
+/// Series refs of `block` matching any of `selectors`; no selectors means every series.
+fn block_postings(block: &Block, selectors: &[Vec<Matcher>]) -> Result<Vec<u32>> {
+    let ix = block.index();
+    if selectors.is_empty() {
+        return ix.all_postings();
+    }
+    let lists = selectors.iter().map(|ms| select::select_postings(ix, ms)).collect::<Result<Vec<_>>>()?;
+    Ok(union(lists))
+}
+
+/// Postings of every block overlapping `[mint, maxt]`, computed in parallel, in block order.
+fn postings_per_block<'db>(
+    db: &'db Db,
+    selectors: &[Vec<Matcher>],
+    mint: i64,
+    maxt: i64,
+) -> Result<Vec<(&'db Block, Vec<u32>)>> {
+    let blocks: Vec<&Block> = db.blocks_in(mint, maxt).collect();
+    blocks.par_iter().map(|&b| Ok((b, block_postings(b, selectors)?))).collect()
+}
+
+impl Db {
+    /// Series matching any of `selectors` that have samples in the closed range
+    /// `[mint, maxt]`, in label order. Each selector is a list of matchers that must all
+    /// match; an empty `selectors` selects every series.
+    pub fn select(&self, selectors: &[Vec<Matcher>], mint: i64, maxt: i64) -> Result<SeriesSet<'_>> {
+        let streams = postings_per_block(self, selectors, mint, maxt)?
+            .into_iter()
+            .map(|(b, refs)| BlockSeries::new(b, refs, mint, maxt))
+            .collect();
+        Ok(SeriesSet { merged: MergedSeries::new(streams)?, mint, maxt })
+    }
+
+    /// Label names of the series matching `selectors` in blocks overlapping `[mint, maxt]`,
+    /// sorted. With no selectors, every label name of those blocks.
+    pub fn label_names(&self, selectors: &[Vec<Matcher>], mint: i64, maxt: i64) -> Result<Vec<Vec<u8>>> {
+        let mut names = BTreeSet::new();
+        for (block, refs) in self.matching_blocks(selectors, mint, maxt)? {
+            let ix = block.index();
+            match refs {
+                None => names.extend(ix.label_names().map(<[u8]>::to_vec)),
+                Some(refs) => for_each_entry(block, &refs, |e| {
+                    for &(n, _) in &e.labels {
+                        names.insert(ix.symbol(n)?.to_vec());
+                    }
+                    Ok(())
+                })?,
+            }
+        }
+        Ok(names.into_iter().collect())
+    }
+
+    /// Values of label `name` among the series matching `selectors` in blocks overlapping
+    /// `[mint, maxt]`, sorted. With no selectors, every value of `name` in those blocks.
+    pub fn label_values(
+        &self,
+        name: &str,
+        selectors: &[Vec<Matcher>],
+        mint: i64,
+        maxt: i64,
+    ) -> Result<Vec<Vec<u8>>> {
+        let mut values = BTreeSet::new();
+        for (block, refs) in self.matching_blocks(selectors, mint, maxt)? {
+            let ix = block.index();
+            match refs {
+                None => {
+                    for v in ix.label_values(name.as_bytes()) {
+                        values.insert(v?.0.to_vec());
+                    }
+                }
+                Some(refs) => {
+                    let Some(sym) = ix.find_symbol(name.as_bytes())? else { continue };
+                    for_each_entry(block, &refs, |e| {
+                        if let Some(&(_, v)) = e.labels.iter().find(|&&(n, _)| n == sym) {
+                            values.insert(ix.symbol(v)?.to_vec());
+                        }
+                        Ok(())
+                    })?;
+                }
+            }
+        }
+        Ok(values.into_iter().collect())
+    }
+
+    /// Blocks in range with their matching refs (`None`: no selectors, so all series).
+    fn matching_blocks(
+        &self,
+        selectors: &[Vec<Matcher>],
+        mint: i64,
+        maxt: i64,
+    ) -> Result<Vec<(&Block, Option<Vec<u32>>)>> {
+        if selectors.is_empty() {
+            return Ok(self.blocks_in(mint, maxt).map(|b| (b, None)).collect());
+        }
+        Ok(postings_per_block(self, selectors, mint, maxt)?.into_iter().map(|(b, r)| (b, Some(r))).collect())
+    }
+}
+
+fn for_each_entry(block: &Block, refs: &[u32], mut f: impl FnMut(&SeriesEntry) -> Result<()>) -> Result<()> {
+    let mut entry = SeriesEntry::default();
+    for &r in refs {
+        block.index().series(SeriesRef(r), &mut entry)?;
+        f(&entry)?;
+    }
+    Ok(())
+}
+
+/// Selected series in label order. Yields `Result`s and stops after the first error.
+pub struct SeriesSet<'db> {
+    merged: MergedSeries<'db>,
+    mint: i64,
+    maxt: i64,
+}
+
+impl<'db> Iterator for SeriesSet<'db> {
+    type Item = Result<Series<'db>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (mint, maxt) = (self.mint, self.maxt);
+        self.merged.next().map(|r| r.map(|(labels, parts)| Series { labels, parts, mint, maxt }))
+    }
+}
+
+impl<'db> SeriesSet<'db> {
+    /// Apply `f` to every series on rayon's thread pool, `batch` series at a time, and
+    /// yield the results in series order: the same sequence as `self.map(f)`.
+    pub fn par_map<T, F>(self, batch: usize, f: F) -> ParMap<'db, T, F>
+    where
+        T: Send,
+        F: Fn(Series<'db>) -> Result<T> + Sync,
+    {
+        ParMap { set: self, f, batch: batch.max(1), ready: VecDeque::new(), done: false }
+    }
+}
+
+/// Ordered parallel map over a [`SeriesSet`]; see [`SeriesSet::par_map`].
+pub struct ParMap<'db, T, F> {
+    set: SeriesSet<'db>,
+    f: F,
+    batch: usize,
+    ready: VecDeque<Result<T>>,
+    done: bool,
+}
+
+impl<'db, T, F> Iterator for ParMap<'db, T, F>
+where
+    T: Send,
+    F: Fn(Series<'db>) -> Result<T> + Sync,
+{
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        if self.ready.is_empty() && !self.done {
+            let mut series = Vec::with_capacity(self.batch);
+            let mut error = None;
+            for s in self.set.by_ref().take(self.batch) {
+                match s {
+                    Ok(s) => series.push(s),
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                }
+            }
+            self.done = error.is_some() || series.len() < self.batch;
+            let f = &self.f;
+            let results: Vec<Result<T>> = series.into_par_iter().map(f).collect();
+            self.ready.extend(results);
+            self.ready.extend(error.map(Err));
+        }
+        let r = self.ready.pop_front();
+        if matches!(r, Some(Err(_))) {
+            // Stop after the first error, like every iterator in the crate.
+            self.ready.clear();
+            self.done = true;
+        }
+        r
+    }
+}
+
+/// One series: its labels and, lazily, its samples in `[mint, maxt]` merged across blocks.
+#[derive(Debug)]
+pub struct Series<'db> {
+    labels: Labels,
+    parts: Vec<Part<'db>>,
+    mint: i64,
+    maxt: i64,
+}
+
+impl<'db> Series<'db> {
+    /// The series' labels.
+    pub fn labels(&self) -> &Labels {
+        &self.labels
+    }
+
+    /// Number of blocks the series was found in.
+    pub fn block_count(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Number of chunks that will be read.
+    pub fn chunk_count(&self) -> usize {
+        self.parts.iter().map(|p| p.chunks.len()).sum()
+    }
+
+    /// The samples `(timestamp ms, value)` in time order, one per timestamp. Decoding
+    /// happens as the iterator is advanced; a damaged chunk yields an error and ends it.
+    pub fn samples(&self) -> Samples<'_> {
+        let labels = &self.labels;
+        let mut parts = self.parts.iter().map(|p| PartSamples::new(p.clone(), labels, self.mint, self.maxt));
+        if self.parts.len() == 1 {
+            if let Some(one) = parts.next() {
+                return Samples(SamplesInner::One(one));
+            }
+        }
+        Samples(SamplesInner::Chain(ChainSamples::new(parts.collect())))
+    }
+}
+
+/// Iterator over a [`Series`]' samples.
+pub struct Samples<'a>(SamplesInner<'a>);
+
+enum SamplesInner<'a> {
+    One(PartSamples<'a>),
+    Chain(ChainSamples<PartSamples<'a>>),
+}
+
+impl Iterator for Samples<'_> {
+    type Item = Result<(i64, f64)>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            SamplesInner::One(it) => it.next(),
+            SamplesInner::Chain(it) => it.next(),
+        }
+    }
+}

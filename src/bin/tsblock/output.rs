@@ -1,0 +1,33 @@
+//! Output plumbing shared by the subcommands: locked, buffered stdout and error text.
+
+use std::io::{self, BufWriter, StdoutLock, Write};
+
+/// A large buffer on the locked stdout: dumps write millions of short lines.
+pub fn stdout() -> BufWriter<StdoutLock<'static>> {
+    BufWriter::with_capacity(1 << 16, io::stdout().lock())
+}
+
+/// Whether the error chain ends in a closed pipe (`tsblock dump | head`), which is success.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}
+
+/// The error and its causes on one line.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        // Causes whose text the previous message already includes add nothing.
+        if !parts.last().is_some_and(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
+/// Flush, treating a closed pipe as the reader's choice rather than an error.
+pub fn finish(mut out: impl Write) -> anyhow::Result<()> {
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! One block's matching series, and their samples trimmed to the query range and
+//! tombstones.
+
+use crate::block::Block;
+use crate::chunkenc::{Encoding, XorIter};
+use crate::error::{Error, Result, Section};
+use crate::format::{ChunkMeta, SeriesRef};
+use crate::index::SeriesEntry;
+use crate::labels::Labels;
+use crate::tombstones::Interval;
+
+/// A series' chunks in one block that may hold samples in range.
+#[derive(Debug, Clone)]
+pub(crate) struct Part<'db> {
+    pub(crate) block: &'db Block,
+    pub(crate) chunks: Vec<ChunkMeta>,
+    pub(crate) deleted: &'db [Interval],
+}
+
+/// Walks a block's selected series refs in order (which is label order), decoding entries
+/// and skipping series with no chunk left in range.
+pub(crate) struct BlockSeries<'db> {
+    block: &'db Block,
+    refs: std::vec::IntoIter<u32>,
+    entry: SeriesEntry,
+    mint: i64,
+    maxt: i64,
+    failed: bool,
+}
+
+impl<'db> BlockSeries<'db> {
+    pub(crate) fn new(block: &'db Block, refs: Vec<u32>, mint: i64, maxt: i64) -> Self {
+        BlockSeries { block, refs: refs.into_iter(), entry: SeriesEntry::default(), mint, maxt, failed: false }
+    }
+
+    fn decode(&mut self, r: u32) -> Result<Option<(Labels, Part<'db>)>> {
+        let ix = self.block.index();
+        ix.series(SeriesRef(r), &mut self.entry)?;
+        let deleted = self.block.tombstones().get(u64::from(r));
+        let (mint, maxt) = (self.mint, self.maxt);
+        let chunks: Vec<ChunkMeta> = self
+            .entry
+            .chunks
+            .iter()
+            .filter(|c| c.max_time >= mint && c.min_time <= maxt && !covered(deleted, c.min_time, c.max_time))
+            .copied()
+            .collect();
+        if chunks.is_empty() {
+            return Ok(None);
+        }
+        let mut labels = Labels::default();
+        for &(n, v) in &self.entry.labels {
+            labels.push(ix.symbol(n)?, ix.symbol(v)?);
+        }
+        Ok(Some((labels, Part { block: self.block, chunks, deleted })))
+    }
+}
+
+impl<'db> Iterator for BlockSeries<'db> {
+    type Item = Result<(Labels, Part<'db>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        while let Some(r) = self.refs.next() {
+            match self.decode(r) {
+                Ok(Some(x)) => return Some(Ok(x)),
+                Ok(None) => continue,
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Whether `[min, max]` lies inside one deleted interval.
+fn covered(deleted: &[Interval], min: i64, max: i64) -> bool {
+    deleted.iter().any(|&(a, b)| a <= min && max <= b)
+}
+
+/// Samples of one [`Part`] inside `[mint, maxt]` and outside its tombstones.
+pub(crate) struct PartSamples<'db> {
+    part: Part<'db>,
+    labels: &'db Labels,
+    next_chunk: usize,
+    current: Option<(XorIter<'db>, &'db std::path::Path)>,
+    mint: i64,
+    maxt: i64,
+    /// Deleted intervals apply to the current chunk (false: fast path).
+    filter: bool,
+    failed: bool,
+}
+
+impl<'db> PartSamples<'db> {
+    pub(crate) fn new(part: Part<'db>, labels: &'db Labels, mint: i64, maxt: i64) -> Self {
+        PartSamples { part, labels, next_chunk: 0, current: None, mint, maxt, filter: false, failed: false }
+    }
+
+    fn open_chunk(&mut self, meta: ChunkMeta) -> Result<(XorIter<'db>, &'db std::path::Path)> {
+        let raw = self.part.block.chunks().chunk(meta.chunk)?;
+        if Encoding::try_from(raw.encoding).ok() != Some(Encoding::Xor) {
+            return Err(Error::UnsupportedEncoding {
+                path: raw.path.to_owned(),
+                offset: raw.record_offset,
+                series: self.labels.to_string(),
+                encoding: raw.encoding,
+            });
+        }
+        let it = XorIter::new(raw.data, raw.data_offset).map_err(|e| e.at(raw.path, Section::Chunk))?;
+        Ok((it, raw.path))
+    }
+
+    #[inline]
+    fn keep(&self, t: i64) -> bool {
+        t >= self.mint && t <= self.maxt && !self.part.deleted.iter().any(|&(a, b)| a <= t && t <= b)
+    }
+
+    fn advance(&mut self) -> Result<Option<(i64, f64)>> {
+        loop {
+            if let Some((it, path)) = &mut self.current {
+                match it.next_sample() {
+                    Ok(Some((t, v))) => {
+                        if !self.filter || self.keep(t) {
+                            return Ok(Some((t, v)));
+                        }
+                        continue;
+                    }
+                    Ok(None) => self.current = None,
+                    Err(e) => return Err(e.at(*path, Section::Chunk)),
+                }
+            }
+            let Some(&meta) = self.part.chunks.get(self.next_chunk) else {
+                return Ok(None);
+            };
+            self.next_chunk += 1;
+            self.filter = meta.min_time < self.mint
+                || meta.max_time > self.maxt
+                || self.part.deleted.iter().any(|&(a, b)| a <= meta.max_time && meta.min_time <= b);
+            self.current = Some(self.open_chunk(meta)?);
+        }
+    }
+}
+
+impl Iterator for PartSamples<'_> {
+    type Item = Result<(i64, f64)>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let r = self.advance();
+        self.failed = r.is_err();
+        r.transpose()
+    }
+}
