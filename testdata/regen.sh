@@ -4,6 +4,7 @@
 # Idempotent: deletes and rebuilds multi/ overlap/ overlap_abc/ tombstones/ stale/ golden/.
 set -euo pipefail
 
+export PYTHONDONTWRITEBYTECODE=1
 TD="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 GEN="$TD/gen"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tsblock-regen.XXXXXX")"
@@ -54,10 +55,11 @@ done
 echo "== goldens" >&2
 python3 "$GEN/goldens.py" "$TD"
 
-echo "== blocks" >&2
+echo "== blocks -> golden/blocks.txt (promtool tsdb list, run on copies)" >&2
 for d in multi overlap overlap_abc tombstones stale; do
   rm -rf "$WORK/list" && cp -r "$TD/$d" "$WORK/list" && mkdir "$WORK/list/wal"
-  echo "-- $d" >&2
-  promtool tsdb list "$WORK/list" >&2
-done
+  echo "-- $d"
+  promtool tsdb list "$WORK/list"
+done > "$TD/golden/blocks.txt"
+cat "$TD/golden/blocks.txt" >&2
 du -sh "$TD" >&2

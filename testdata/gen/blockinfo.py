@@ -2,7 +2,9 @@
 """Print a block's series with their chunk [mint,maxt] ranges and decoded
 tombstones (independent of promtool; used to document/verify the fixtures).
 
-Usage: blockinfo.py <block-dir> [label-substring-filter]
+Usage: blockinfo.py [--samples] <block-dir> [label-substring-filter]
+  --samples  also decode the XOR chunks and print every sample with the raw
+             float64 bits (shows stale markers 0x7ff0000000000002 vs NaN)
 """
 import json
 import os
@@ -63,10 +65,11 @@ def read_block(d):
             dx, j = uvarint(idx, j)
             maxt = mint + dx
             if k == 0:
-                _, j = uvarint(idx, j)
+                cref, j = uvarint(idx, j)
             else:
-                _, j = varint(idx, j)
-            chunks.append((mint, maxt))
+                dr, j = varint(idx, j)
+                cref += dr
+            chunks.append((mint, maxt, cref))
             prev_max = maxt
         series.append((ref, labels, chunks))
         i = _skip(idx, i) + 4  # body + CRC32C
@@ -83,6 +86,70 @@ def read_block(d):
     return series, tomb
 
 
+class Bits:
+    def __init__(self, b):
+        self.b, self.pos = b, 0
+
+    def read(self, n):
+        v = 0
+        for _ in range(n):
+            v = (v << 1) | ((self.b[self.pos >> 3] >> (7 - (self.pos & 7))) & 1)
+            self.pos += 1
+        return v
+
+    def uvarint(self):
+        x = s = 0
+        while True:
+            c = self.read(8)
+            x |= (c & 0x7F) << s
+            if c < 0x80:
+                return x
+            s += 7
+
+    def varint(self):
+        u = self.uvarint()
+        return (u >> 1) ^ -(u & 1)
+
+
+def xor_samples(data):
+    n = struct.unpack(">H", data[:2])[0]
+    r, out = Bits(data[2:]), []
+    t = v = delta = 0
+    lead = trail = 0
+    for i in range(n):
+        if i == 0:
+            t, v = r.varint(), r.read(64)
+        else:
+            if i == 1:
+                delta = r.uvarint()
+            else:
+                for nbits, prefix in ((0, 0), (14, 1), (17, 2), (20, 3), (64, 4)):
+                    if prefix == 4 or r.read(1) == 0:
+                        break
+                dod = r.read(nbits) if nbits else 0
+                if 0 < nbits < 64 and dod > (1 << (nbits - 1)):
+                    dod -= 1 << nbits
+                elif nbits == 64 and dod >= 1 << 63:
+                    dod -= 1 << 64
+                delta += dod
+            t += delta
+            if r.read(1):
+                if r.read(1):
+                    lead, sig = r.read(5), r.read(6) or 64
+                    trail = 64 - lead - sig
+                v ^= r.read(64 - lead - trail) << trail
+        out.append((t, v))
+    return out
+
+
+def read_chunk(d, ref):
+    files = sorted(f for f in os.listdir(os.path.join(d, "chunks")) if f.isdigit())
+    seg = open(os.path.join(d, "chunks", files[ref >> 32]), "rb").read()
+    ln, i = uvarint(seg, ref & 0xFFFFFFFF)
+    assert seg[i] == 1, "not an XOR chunk"
+    return seg[i + 1:i + 1 + ln]
+
+
 def _skip(idx, i):
     ln, j = uvarint(idx, i)
     return j + ln
@@ -93,8 +160,11 @@ def fmt_labels(labels):
 
 
 if __name__ == "__main__":
-    d = sys.argv[1]
-    flt = sys.argv[2] if len(sys.argv) > 2 else ""
+    argv = sys.argv[1:]
+    samples = "--samples" in argv
+    argv = [a for a in argv if a != "--samples"]
+    d = argv[0]
+    flt = argv[1] if len(argv) > 1 else ""
     meta = json.load(open(os.path.join(d, "meta.json")))
     print("block", meta["ulid"], "minTime", meta["minTime"], "maxTime", meta["maxTime"], "stats", meta.get("stats"))
     series, tomb = read_block(d)
@@ -102,4 +172,8 @@ if __name__ == "__main__":
         s = fmt_labels(labels)
         if flt not in s:
             continue
-        print(" ref", ref, s, "chunks", chunks, "tombstones", sorted(tomb.get(ref, [])) or "-")
+        print(" ref", ref, s, "chunks", [c[:2] for c in chunks], "tombstones", sorted(tomb.get(ref, [])) or "-")
+        if samples:
+            for mint, maxt, cref in chunks:
+                for t, bits in xor_samples(read_chunk(d, cref)):
+                    print("   %d %r 0x%016x" % (t, struct.unpack(">d", struct.pack(">Q", bits))[0], bits))
