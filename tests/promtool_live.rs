@@ -47,6 +47,11 @@ fn overlapping_blocks_dump_like_promtool() {
 }
 
 #[test]
+fn abc_conflict_dumps_like_promtool() {
+    check("overlap_abc", &[]);
+}
+
+#[test]
 fn stale_markers_dump_like_promtool() {
     check("stale", &[]);
 }
