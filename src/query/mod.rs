@@ -18,8 +18,9 @@ use std::collections::{BTreeSet, VecDeque};
 
 use rayon::prelude::*;
 
+pub use goregex::{quote_meta, GoRegex, RegexError};
 pub use matcher::{MatchOp, Matcher};
-pub use selector::{parse_selector, SelectorError};
+pub use selector::{parse_metric_selector, parse_selector, Found, SelectorError, SelectorErrorKind};
 
 use crate::block::Block;
 use crate::db::Db;

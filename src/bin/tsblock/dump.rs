@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use tsblock::db::Db;
 use tsblock::promtext;
-use tsblock::query::{parse_selector, Series};
+use tsblock::query::{parse_metric_selector, Series};
 
 use crate::output;
 
@@ -38,7 +38,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let selectors = args
         .matchers
         .iter()
-        .map(|s| parse_selector(s).with_context(|| format!("--match {s:?}")))
+        // promtool parses --match with the metric-selector grammar, without PromQL's
+        // expression checks, so `{foo=""}` is accepted (and selects series without foo).
+        .map(|s| parse_metric_selector(s).with_context(|| format!("--match {s:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let db = Db::open(&args.data_dir)?;
     for skipped in db.skipped() {
