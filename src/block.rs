@@ -31,7 +31,13 @@ impl Block {
         let index = IndexReader::open(&dir.join("index"))?;
         let chunks = ChunkReader::open(&dir.join("chunks"))?;
         let tombstones = Tombstones::read(&dir.join("tombstones"))?;
-        Ok(Block { dir: dir.to_owned(), meta, index, chunks, tombstones })
+        Ok(Block {
+            dir: dir.to_owned(),
+            meta,
+            index,
+            chunks,
+            tombstones,
+        })
     }
 
     /// The block directory.

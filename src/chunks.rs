@@ -11,6 +11,8 @@
 //! A chunk ref's high 32 bits are the position in the *sorted list* of segment files, not
 //! the number in the name. A segment is mapped the first time a chunk of it is read.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -57,10 +59,19 @@ fn check_header(b: &[u8]) -> Result<(), DecodeError> {
     let mut c = Cursor::new(b, 0);
     let magic = c.be32()?;
     if magic != SEGMENT_MAGIC {
-        return Err(DecodeError::new(0, Corruption::BadMagic { expected: SEGMENT_MAGIC, got: magic }));
+        return Err(DecodeError::new(
+            0,
+            Corruption::BadMagic {
+                expected: SEGMENT_MAGIC,
+                got: magic,
+            },
+        ));
     }
     if c.u8()? != 1 {
-        return Err(DecodeError::new(4, Corruption::Invalid("unknown segment version")));
+        return Err(DecodeError::new(
+            4,
+            Corruption::Invalid("unknown segment version"),
+        ));
     }
     c.skip(SEGMENT_HEADER_LEN - 5)
 }
@@ -85,8 +96,17 @@ impl ChunkReader {
             }
         }
         names.sort();
-        let segments = names.into_iter().map(|(_, path)| Segment { path, map: OnceLock::new() }).collect();
-        Ok(ChunkReader { dir: dir.to_owned(), segments })
+        let segments = names
+            .into_iter()
+            .map(|(_, path)| Segment {
+                path,
+                map: OnceLock::new(),
+            })
+            .collect();
+        Ok(ChunkReader {
+            dir: dir.to_owned(),
+            segments,
+        })
     }
 
     /// Number of segment files.

@@ -28,8 +28,13 @@ impl Db {
         let mut dirs: Vec<(String, PathBuf)> = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
             let entry = entry.map_err(|e| Error::io(dir, e))?;
-            let Some(name) = entry.file_name().to_str().map(str::to_owned) else { continue };
-            let is_dir = entry.file_type().map_err(|e| Error::io(entry.path(), e))?.is_dir();
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            let is_dir = entry
+                .file_type()
+                .map_err(|e| Error::io(entry.path(), e))?
+                .is_dir();
             if is_dir && is_ulid(&name) {
                 dirs.push((name, entry.path()));
             }
@@ -49,7 +54,11 @@ impl Db {
         }
         // Stable: equal minTimes keep directory order.
         blocks.sort_by_key(|b| b.meta().min_time);
-        Ok(Db { dir: dir.to_owned(), blocks, skipped })
+        Ok(Db {
+            dir: dir.to_owned(),
+            blocks,
+            skipped,
+        })
     }
 
     /// The data directory.
@@ -69,7 +78,9 @@ impl Db {
 
     /// Blocks that may hold samples in the closed range `[mint, maxt]`.
     pub fn blocks_in(&self, mint: i64, maxt: i64) -> impl Iterator<Item = &Block> {
-        self.blocks.iter().filter(move |b| b.meta().overlaps(mint, maxt))
+        self.blocks
+            .iter()
+            .filter(move |b| b.meta().overlaps(mint, maxt))
     }
 }
 

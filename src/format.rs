@@ -1,5 +1,7 @@
 //! On-disk constants, reference newtypes and `meta.json`.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use std::path::Path;
 
 use serde::Deserialize;
@@ -165,7 +167,11 @@ mod tests {
 
     #[test]
     fn block_range_is_half_open_query_range_closed() {
-        let m = BlockMeta::parse(br#"{"ulid":"x","minTime":10,"maxTime":20,"version":1}"#, Path::new("m")).unwrap();
+        let m = BlockMeta::parse(
+            br#"{"ulid":"x","minTime":10,"maxTime":20,"version":1}"#,
+            Path::new("m"),
+        )
+        .unwrap();
         assert!(m.overlaps(0, 10));
         assert!(m.overlaps(19, 30));
         assert!(!m.overlaps(20, 30));

@@ -8,13 +8,20 @@ use std::fmt;
 /// The derived ordering is Prometheus' `labels.Compare`: pair by pair, name then value,
 /// bytewise; a set that is a prefix of another sorts first.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Labels(Vec<(Box<[u8]>, Box<[u8]>)>);
+pub struct Labels(Vec<Pair>);
+
+/// One (name, value) pair.
+type Pair = (Box<[u8]>, Box<[u8]>);
 
 impl Labels {
     /// Build from pairs; they are sorted by name.
-    pub fn from_pairs<N: AsRef<[u8]>, V: AsRef<[u8]>>(pairs: impl IntoIterator<Item = (N, V)>) -> Labels {
-        let mut v: Vec<(Box<[u8]>, Box<[u8]>)> =
-            pairs.into_iter().map(|(n, v)| (n.as_ref().into(), v.as_ref().into())).collect();
+    pub fn from_pairs<N: AsRef<[u8]>, V: AsRef<[u8]>>(
+        pairs: impl IntoIterator<Item = (N, V)>,
+    ) -> Labels {
+        let mut v: Vec<Pair> = pairs
+            .into_iter()
+            .map(|(n, v)| (n.as_ref().into(), v.as_ref().into()))
+            .collect();
         v.sort();
         Labels(v)
     }

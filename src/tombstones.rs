@@ -10,6 +10,8 @@
 //! Intervals are closed. Entries come in random order (Prometheus writes from a Go map);
 //! intervals of one series are sorted and merged, adjacent ones too.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -41,13 +43,25 @@ impl Tombstones {
         let mut c = Cursor::new(file, 0);
         let magic = c.be32()?;
         if magic != TOMBSTONES_MAGIC {
-            return Err(DecodeError::new(0, Corruption::BadMagic { expected: TOMBSTONES_MAGIC, got: magic }));
+            return Err(DecodeError::new(
+                0,
+                Corruption::BadMagic {
+                    expected: TOMBSTONES_MAGIC,
+                    got: magic,
+                },
+            ));
         }
         if c.u8()? != 1 {
-            return Err(DecodeError::new(4, Corruption::Invalid("unknown tombstones version")));
+            return Err(DecodeError::new(
+                4,
+                Corruption::Invalid("unknown tombstones version"),
+            ));
         }
         let Some(crc_at) = file.len().checked_sub(4).filter(|&p| p >= 5) else {
-            return Err(c.error(Corruption::Truncated { needed: 4, available: c.remaining() as u64 }));
+            return Err(c.error(Corruption::Truncated {
+                needed: 4,
+                available: c.remaining() as u64,
+            }));
         };
         let entries = file.get(5..crc_at).unwrap_or_default();
         let mut crc = Cursor::at(file, crc_at as u64)?;
@@ -60,7 +74,10 @@ impl Tombstones {
             let at = c.offset();
             let (min, max) = (c.varint()?, c.varint()?);
             if min > max {
-                return Err(DecodeError::new(at, Corruption::Invalid("tombstone interval ends before it starts")));
+                return Err(DecodeError::new(
+                    at,
+                    Corruption::Invalid("tombstone interval ends before it starts"),
+                ));
             }
             t.add(series, (min, max));
         }

@@ -16,7 +16,10 @@ use tsblock::index::IndexReader;
 fn read_everything(dir: &Path) -> tsblock::Result<()> {
     let db = Db::open(dir)?;
     if let Some(e) = db.skipped().first() {
-        return Err(tsblock::Error::Meta { path: dir.into(), reason: e.to_string() });
+        return Err(tsblock::Error::Meta {
+            path: dir.into(),
+            reason: e.to_string(),
+        });
     }
     for s in db.select(&[], i64::MIN, i64::MAX)? {
         for sample in s?.samples() {
@@ -56,7 +59,11 @@ fn outcome(dir: &Path) -> Result<(), String> {
 fn victim() -> (TempDir, PathBuf, PathBuf) {
     let src = testdata().join("multi");
     let db = Db::open(&src).unwrap();
-    let block = db.blocks().iter().max_by_key(|b| b.meta().stats.num_chunks).unwrap();
+    let block = db
+        .blocks()
+        .iter()
+        .max_by_key(|b| b.meta().stats.num_chunks)
+        .unwrap();
     let tmp = TempDir::new("corrupt");
     let name = block.dir().file_name().unwrap();
     let original = block.dir().to_owned();
@@ -129,7 +136,10 @@ fn index_bit_flips_in_checked_bytes_are_errors() {
             let mut bad = clean.clone();
             bad[pos] ^= 0x10;
             std::fs::write(copy.join("index"), &bad).unwrap();
-            assert!(outcome(copy.parent().unwrap()).is_err(), "flip at {pos} in {what} went unnoticed");
+            assert!(
+                outcome(copy.parent().unwrap()).is_err(),
+                "flip at {pos} in {what} went unnoticed"
+            );
             cases += 1;
         }
     }
@@ -151,7 +161,11 @@ fn truncated_index_is_an_error() {
     for len in spread(&(0..clean.len()), 300) {
         std::fs::write(copy.join("index"), &clean[..len]).unwrap();
         let r = outcome(copy.parent().unwrap());
-        assert!(r.is_err(), "index cut to {len} of {} bytes read fine", clean.len());
+        assert!(
+            r.is_err(),
+            "index cut to {len} of {} bytes read fine",
+            clean.len()
+        );
     }
 }
 
@@ -164,21 +178,34 @@ fn chunk_segment_damage_is_an_error() {
         let mut bad = clean.clone();
         bad[pos] ^= 0x01;
         std::fs::write(copy.join("chunks/000001"), &bad).unwrap();
-        assert!(outcome(copy.parent().unwrap()).is_err(), "chunk flip at {pos} went unnoticed");
+        assert!(
+            outcome(copy.parent().unwrap()).is_err(),
+            "chunk flip at {pos} went unnoticed"
+        );
     }
     for len in spread(&(0..clean.len() - 1), 300) {
         std::fs::write(copy.join("chunks/000001"), &clean[..len]).unwrap();
-        assert!(outcome(copy.parent().unwrap()).is_err(), "segment cut to {len} read fine");
+        assert!(
+            outcome(copy.parent().unwrap()).is_err(),
+            "segment cut to {len} read fine"
+        );
     }
     std::fs::remove_file(copy.join("chunks/000001")).unwrap();
-    assert!(outcome(copy.parent().unwrap()).is_err(), "missing segment read fine");
+    assert!(
+        outcome(copy.parent().unwrap()).is_err(),
+        "missing segment read fine"
+    );
 }
 
 #[test]
 fn tombstone_damage_is_an_error() {
     let src = testdata().join("tombstones");
     let db = Db::open(&src).unwrap();
-    let block = db.blocks().iter().find(|b| !b.tombstones().is_empty()).expect("a tombstoned block");
+    let block = db
+        .blocks()
+        .iter()
+        .find(|b| !b.tombstones().is_empty())
+        .expect("a tombstoned block");
     let tmp = TempDir::new("tomb");
     let copy = tmp.path().join(block.dir().file_name().unwrap());
     copy_dir(block.dir(), &copy);
@@ -187,10 +214,16 @@ fn tombstone_damage_is_an_error() {
         let mut bad = clean.clone();
         bad[pos] ^= 0x04;
         std::fs::write(copy.join("tombstones"), &bad).unwrap();
-        assert!(outcome(tmp.path()).is_err(), "tombstones flip at {pos} went unnoticed");
+        assert!(
+            outcome(tmp.path()).is_err(),
+            "tombstones flip at {pos} went unnoticed"
+        );
     }
     for len in 0..clean.len() {
         std::fs::write(copy.join("tombstones"), &clean[..len]).unwrap();
-        assert!(outcome(tmp.path()).is_err(), "tombstones cut to {len} read fine");
+        assert!(
+            outcome(tmp.path()).is_err(),
+            "tombstones cut to {len} read fine"
+        );
     }
 }

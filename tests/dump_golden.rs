@@ -39,10 +39,25 @@ fn dump_matches_promtool_goldens() {
         let out = tsblock(&argv);
         let want = std::fs::read(golden.join(format!("{}.txt", q.name))).expect("golden file");
         if !out.status.success() {
-            failures.push(format!("{}: exit {:?}: {}", q.name, out.status, String::from_utf8_lossy(&out.stderr)));
+            failures.push(format!(
+                "{}: exit {:?}: {}",
+                q.name,
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
         } else if out.stdout != want {
-            failures.push(format!("{}: {}", q.name, first_difference(&out.stdout, &want)));
+            failures.push(format!(
+                "{}: {}",
+                q.name,
+                first_difference(&out.stdout, &want)
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} golden queries differ:\n{}", failures.len(), queries.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} golden queries differ:\n{}",
+        failures.len(),
+        queries.len(),
+        failures.join("\n")
+    );
 }

@@ -15,8 +15,17 @@ fn promtool_dump(dir: &str, extra: &[&str]) -> Option<Vec<u8>> {
     let copy = tmp.path().join("data");
     copy_dir(&testdata().join(dir), &copy);
     std::fs::create_dir_all(copy.join("wal")).unwrap();
-    let out = Command::new(promtool).args(["tsdb", "dump"]).args(extra).arg(&copy).output().unwrap();
-    assert!(out.status.success(), "promtool failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(promtool)
+        .args(["tsdb", "dump"])
+        .args(extra)
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "promtool failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(out.stdout)
 }
 
@@ -31,9 +40,17 @@ fn check(dir: &str, extra: &[&str]) {
     let path = path.to_string_lossy().into_owned();
     args.push(&path);
     let got = tsblock(&args);
-    assert!(got.status.success(), "{}", String::from_utf8_lossy(&got.stderr));
+    assert!(
+        got.status.success(),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
     assert!(!want.is_empty(), "promtool printed nothing for {dir}");
-    assert!(got.stdout == want, "{dir} {extra:?}: {}", first_difference(&got.stdout, &want));
+    assert!(
+        got.stdout == want,
+        "{dir} {extra:?}: {}",
+        first_difference(&got.stdout, &want)
+    );
 }
 
 #[test]

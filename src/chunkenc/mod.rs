@@ -22,6 +22,8 @@
 //!
 //! Decoders stop after `num_samples` samples and never look at what follows.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use std::fmt;
 
 mod xor;

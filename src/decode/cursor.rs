@@ -191,7 +191,8 @@ impl<'a> Cursor<'a> {
     pub fn uvarint32(&mut self) -> R<u32> {
         let start = self.offset();
         let v = self.uvarint()?;
-        u32::try_from(v).map_err(|_| DecodeError::new(start, Corruption::VarintOverflow { bits: 32 }))
+        u32::try_from(v)
+            .map_err(|_| DecodeError::new(start, Corruption::VarintOverflow { bits: 32 }))
     }
 
     /// A uvarint length followed by that many bytes.
@@ -223,7 +224,13 @@ mod tests {
         assert_eq!(c.be16().unwrap(), 0x0102);
         let err = c.u8().unwrap_err();
         assert_eq!(err.offset, 107);
-        assert!(matches!(err.kind, Corruption::Truncated { needed: 1, available: 0 }));
+        assert!(matches!(
+            err.kind,
+            Corruption::Truncated {
+                needed: 1,
+                available: 0
+            }
+        ));
     }
 
     #[test]

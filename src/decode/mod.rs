@@ -2,6 +2,8 @@
 //! [`Cursor`] (byte-aligned data) or [`bits::BitReader`] (chunk payloads): each read is
 //! bounds-checked and returns a [`DecodeError`] that carries the absolute file offset.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 pub mod bits;
 mod cursor;
 

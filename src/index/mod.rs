@@ -17,6 +17,8 @@
 //! Opening reads the header, the TOC and the two sampled tables; everything else is read
 //! from the map when a query asks for it.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 mod postings;
 mod series;
 mod symbols;
@@ -76,25 +78,52 @@ impl IndexReader {
         let mut c = Cursor::new(file, 0);
         let magic = c.be32().map_err(err(Section::IndexHeader))?;
         if magic != INDEX_MAGIC {
-            return Err(DecodeError::new(0, Corruption::BadMagic { expected: INDEX_MAGIC, got: magic })
-                .at(path, Section::IndexHeader));
+            return Err(DecodeError::new(
+                0,
+                Corruption::BadMagic {
+                    expected: INDEX_MAGIC,
+                    got: magic,
+                },
+            )
+            .at(path, Section::IndexHeader));
         }
         let version = c.u8().map_err(err(Section::IndexHeader))?;
         if version != 2 && version != 3 {
-            return Err(Error::Unsupported { path: path.to_owned(), what: "index version", value: version.into() });
+            return Err(Error::Unsupported {
+                path: path.to_owned(),
+                what: "index version",
+                value: version.into(),
+            });
         }
         let toc = read_toc(file).map_err(err(Section::Toc))?;
         let toc_start = (file.len() - TOC_LEN) as u64;
-        for (what, off) in [("symbols", toc.symbols), ("postings offset table", toc.postings_table)] {
+        for (what, off) in [
+            ("symbols", toc.symbols),
+            ("postings offset table", toc.postings_table),
+        ] {
             if off < INDEX_HEADER_LEN as u64 || off >= toc_start {
-                return Err(DecodeError::new(toc_start, Corruption::OutOfBounds { what, value: off, limit: toc_start })
-                    .at(path, Section::Toc));
+                return Err(DecodeError::new(
+                    toc_start,
+                    Corruption::OutOfBounds {
+                        what,
+                        value: off,
+                        limit: toc_start,
+                    },
+                )
+                .at(path, Section::Toc));
             }
         }
         let symbols = symbols::Symbols::parse(file, toc.symbols).map_err(err(Section::Symbols))?;
         let table = table::PostingsTable::parse(file, toc.postings_table, toc.postings_table)
             .map_err(err(Section::PostingsTable))?;
-        Ok(IndexReader { path: Arc::new(path.to_owned()), data, version, toc, symbols, table })
+        Ok(IndexReader {
+            path: Arc::new(path.to_owned()),
+            data,
+            version,
+            toc,
+            symbols,
+            table,
+        })
     }
 
     /// Path of the index file.
@@ -124,12 +153,16 @@ impl IndexReader {
     /// The string with symbol ordinal `ord`.
     #[inline]
     pub fn symbol(&self, ord: u32) -> Result<&[u8]> {
-        self.symbols.lookup(&self.data, ord).map_err(self.err(Section::Symbols))
+        self.symbols
+            .lookup(&self.data, ord)
+            .map_err(self.err(Section::Symbols))
     }
 
     /// The ordinal of `s` in the symbol table, if present.
     pub fn find_symbol(&self, s: &[u8]) -> Result<Option<u32>> {
-        self.symbols.find(&self.data, s).map_err(self.err(Section::Symbols))
+        self.symbols
+            .find(&self.data, s)
+            .map_err(self.err(Section::Symbols))
     }
 
     /// Decode the series entry `series` into `out` (buffers reused).
@@ -157,17 +190,25 @@ impl IndexReader {
     ) -> impl Iterator<Item = Result<(&'a [u8], u64)>> + 'a {
         self.table
             .values_from(&self.data, name, from)
-            .map(move |e| e.map(|e| (e.value, e.postings)).map_err(self.err(Section::PostingsTable)))
+            .map(move |e| {
+                e.map(|e| (e.value, e.postings))
+                    .map_err(self.err(Section::PostingsTable))
+            })
     }
 
     /// All values of `name`, sorted, each with its postings list offset.
-    pub fn label_values<'a>(&'a self, name: &[u8]) -> impl Iterator<Item = Result<(&'a [u8], u64)>> + 'a {
+    pub fn label_values<'a>(
+        &'a self,
+        name: &[u8],
+    ) -> impl Iterator<Item = Result<(&'a [u8], u64)>> + 'a {
         self.label_values_from(name, b"")
     }
 
     /// Offset of the postings list for `name=value`, if the pair exists.
     pub fn postings_offset(&self, name: &[u8], value: &[u8]) -> Result<Option<u64>> {
-        self.table.find(&self.data, name, value).map_err(self.err(Section::PostingsTable))
+        self.table
+            .find(&self.data, name, value)
+            .map_err(self.err(Section::PostingsTable))
     }
 
     /// Append the refs of the postings list at `offset` to `out`.
@@ -191,10 +232,17 @@ impl IndexReader {
 }
 
 fn read_toc(file: &[u8]) -> Result<Toc, DecodeError> {
-    let Some(start) = file.len().checked_sub(TOC_LEN).filter(|&s| s >= INDEX_HEADER_LEN) else {
+    let Some(start) = file
+        .len()
+        .checked_sub(TOC_LEN)
+        .filter(|&s| s >= INDEX_HEADER_LEN)
+    else {
         return Err(DecodeError::new(
             0,
-            Corruption::Truncated { needed: (INDEX_HEADER_LEN + TOC_LEN) as u64, available: file.len() as u64 },
+            Corruption::Truncated {
+                needed: (INDEX_HEADER_LEN + TOC_LEN) as u64,
+                available: file.len() as u64,
+            },
         ));
     };
     let mut c = Cursor::at(file, start as u64)?;

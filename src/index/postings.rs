@@ -33,7 +33,7 @@ pub(crate) fn read_into(file: &[u8], offset: u64, out: &mut Vec<u32>) -> Result<
     out.reserve(n as usize);
     let mut prev: Option<u32> = None;
     for (i, chunk) in refs.chunks_exact(4).enumerate() {
-        let r = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        let r = u32::from_be_bytes(chunk.try_into().unwrap_or_default());
         if prev.is_some_and(|p| p >= r) {
             return Err(DecodeError::new(
                 body_start + 4 + 4 * i as u64,

@@ -23,14 +23,23 @@ pub struct SeriesEntry {
 }
 
 /// Decode the entry for `series` from the index `file` into `out`.
-pub(crate) fn read(file: &[u8], series: SeriesRef, limit: u64, out: &mut SeriesEntry) -> Result<(), DecodeError> {
+pub(crate) fn read(
+    file: &[u8],
+    series: SeriesRef,
+    limit: u64,
+    out: &mut SeriesEntry,
+) -> Result<(), DecodeError> {
     out.labels.clear();
     out.chunks.clear();
     let offset = series.offset();
     if series.0 == 0 || offset >= limit {
         return Err(DecodeError::new(
             offset,
-            Corruption::OutOfBounds { what: "series reference", value: u64::from(series.0), limit: limit / 16 },
+            Corruption::OutOfBounds {
+                what: "series reference",
+                value: u64::from(series.0),
+                limit: limit / 16,
+            },
         ));
     }
     let mut c = Cursor::at(file, offset)?;
@@ -51,7 +60,10 @@ pub(crate) fn read(file: &[u8], series: SeriesRef, limit: u64, out: &mut SeriesE
         let name = c.uvarint32()?;
         let value = c.uvarint32()?;
         if out.labels.last().is_some_and(|&(prev, _)| prev >= name) {
-            return Err(DecodeError::new(at, Corruption::Invalid("label names not sorted")));
+            return Err(DecodeError::new(
+                at,
+                Corruption::Invalid("label names not sorted"),
+            ));
         }
         out.labels.push((name, value));
     }
@@ -65,14 +77,22 @@ pub(crate) fn read(file: &[u8], series: SeriesRef, limit: u64, out: &mut SeriesE
             None => {
                 let min_time = c.varint()?;
                 let max_time = min_time.wrapping_add(c.uvarint()? as i64);
-                ChunkMeta { min_time, max_time, chunk: ChunkRef(c.uvarint()?) }
+                ChunkMeta {
+                    min_time,
+                    max_time,
+                    chunk: ChunkRef(c.uvarint()?),
+                }
             }
             Some(p) => {
                 // Deltas wrap on purpose: old or foreign writers stored negative differences.
                 let min_time = p.max_time.wrapping_add(c.uvarint()? as i64);
                 let max_time = min_time.wrapping_add(c.uvarint()? as i64);
                 let chunk = ChunkRef(p.chunk.0.wrapping_add(c.varint()? as u64));
-                ChunkMeta { min_time, max_time, chunk }
+                ChunkMeta {
+                    min_time,
+                    max_time,
+                    chunk,
+                }
             }
         };
         out.chunks.push(meta);

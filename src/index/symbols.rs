@@ -56,7 +56,10 @@ impl Symbols {
             let at = c.offset();
             let s = c.uvarint_bytes()?;
             if prev.is_some_and(|p| p >= s) {
-                return Err(DecodeError::new(at, Corruption::Invalid("symbols not sorted and unique")));
+                return Err(DecodeError::new(
+                    at,
+                    Corruption::Invalid("symbols not sorted and unique"),
+                ));
             }
             prev = Some(s);
         }
@@ -76,7 +79,11 @@ impl Symbols {
     #[inline]
     pub(crate) fn lookup<'a>(&self, file: &'a [u8], ord: u32) -> Result<&'a [u8], DecodeError> {
         let i = ord as usize;
-        let Some(&start) = self.sampled.get(i / SAMPLE_EVERY).filter(|_| ord < self.count) else {
+        let Some(&start) = self
+            .sampled
+            .get(i / SAMPLE_EVERY)
+            .filter(|_| ord < self.count)
+        else {
             return Err(DecodeError::new(
                 self.end,
                 Corruption::OutOfBounds {

@@ -49,14 +49,22 @@ pub(crate) struct Entry<'a> {
 fn read_entry<'a>(c: &mut Cursor<'a>) -> Result<Entry<'a>, DecodeError> {
     let at = c.offset();
     if c.uvarint()? != 2 {
-        return Err(DecodeError::new(at, Corruption::Invalid("postings table entry does not have 2 fields")));
+        return Err(DecodeError::new(
+            at,
+            Corruption::Invalid("postings table entry does not have 2 fields"),
+        ));
     }
     let name = c.uvarint_bytes()?;
     let value_len = c.uvarint()?;
     let value_offset = c.offset();
     let value = c.bytes_u64(value_len)?;
     let postings = c.uvarint()?;
-    Ok(Entry { name, value, value_offset, postings })
+    Ok(Entry {
+        name,
+        value,
+        value_offset,
+        postings,
+    })
 }
 
 /// The sampled postings offset table.
@@ -68,7 +76,11 @@ pub(crate) struct PostingsTable {
 
 impl PostingsTable {
     /// Check the frame, CRC and ordering of the table at `start` and sample it.
-    pub(crate) fn parse(file: &[u8], start: u64, postings_end: u64) -> Result<PostingsTable, DecodeError> {
+    pub(crate) fn parse(
+        file: &[u8],
+        start: u64,
+        postings_end: u64,
+    ) -> Result<PostingsTable, DecodeError> {
         let mut c = Cursor::at(file, start)?;
         let len = c.be32()?;
         let body_start = c.offset();
@@ -87,15 +99,26 @@ impl PostingsTable {
             let at = c.offset();
             let e = read_entry(&mut c)?;
             if prev.is_some_and(|p| p >= (e.name, e.value)) {
-                return Err(DecodeError::new(at, Corruption::Invalid("postings table not sorted")));
+                return Err(DecodeError::new(
+                    at,
+                    Corruption::Invalid("postings table not sorted"),
+                ));
             }
             if e.postings >= postings_end {
                 return Err(DecodeError::new(
                     at,
-                    Corruption::OutOfBounds { what: "postings offset", value: e.postings, limit: postings_end },
+                    Corruption::OutOfBounds {
+                        what: "postings offset",
+                        value: e.postings,
+                        limit: postings_end,
+                    },
                 ));
             }
-            let sample = Sample { entry: at, value_start: e.value_offset, value_len: e.value.len() as u32 };
+            let sample = Sample {
+                entry: at,
+                value_start: e.value_offset,
+                value_len: e.value.len() as u32,
+            };
             match names.last_mut() {
                 Some(cur) if prev.is_some_and(|p| p.0 == e.name) => {
                     k += 1;
@@ -112,7 +135,12 @@ impl PostingsTable {
                         cur.samples.extend(unkept.take());
                         cur.end = at;
                     }
-                    names.push(NameEntries { name: e.name.into(), samples: vec![sample], end: 0, values: 1 });
+                    names.push(NameEntries {
+                        name: e.name.into(),
+                        samples: vec![sample],
+                        end: 0,
+                        values: 1,
+                    });
                     k = 0;
                 }
             }
@@ -172,17 +200,34 @@ impl PostingsTable {
         };
         let i = Self::seek_sample(file, n, from, false);
         let start = n.samples.get(i).map_or(n.end, |s| s.entry);
-        Values { file, pos: start, end: n.end, failed: false, from: from.into() }
+        Values {
+            file,
+            pos: start,
+            end: n.end,
+            failed: false,
+            from: from.into(),
+        }
     }
 
     /// Postings offset of `name=value`, if the pair exists.
-    pub(crate) fn find(&self, file: &[u8], name: &[u8], value: &[u8]) -> Result<Option<u64>, DecodeError> {
+    pub(crate) fn find(
+        &self,
+        file: &[u8],
+        name: &[u8],
+        value: &[u8],
+    ) -> Result<Option<u64>, DecodeError> {
         let Some(n) = self.name(name) else {
             return Ok(None);
         };
         let i = Self::seek_sample(file, n, value, true);
         let start = n.samples.get(i).map_or(n.end, |s| s.entry);
-        let values = Values { file, pos: start, end: n.end, failed: false, from: Box::default() };
+        let values = Values {
+            file,
+            pos: start,
+            end: n.end,
+            failed: false,
+            from: Box::default(),
+        };
         for e in values.take(SAMPLE_EVERY + 1) {
             let e = e?;
             match e.value.cmp(value) {
@@ -198,7 +243,12 @@ impl PostingsTable {
     #[cfg(test)]
     fn sampled(&self, name: &[u8]) -> Vec<std::ops::Range<u64>> {
         self.name(name)
-            .map(|n| n.samples.iter().map(|s| s.value_start..s.value_start + u64::from(s.value_len)).collect())
+            .map(|n| {
+                n.samples
+                    .iter()
+                    .map(|s| s.value_start..s.value_start + u64::from(s.value_len))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -215,7 +265,13 @@ pub(crate) struct Values<'a> {
 
 impl<'a> Values<'a> {
     fn empty(file: &'a [u8]) -> Self {
-        Values { file, pos: 0, end: 0, failed: false, from: Box::default() }
+        Values {
+            file,
+            pos: 0,
+            end: 0,
+            failed: false,
+            from: Box::default(),
+        }
     }
 }
 
@@ -283,14 +339,24 @@ pub(crate) mod tests {
         // first, every 32nd, last
         assert_eq!(t.sampled(b"a").len(), 5);
         for (i, (n, v)) in pairs.iter().enumerate() {
-            assert_eq!(t.find(&data, n.as_bytes(), v.as_bytes()).unwrap(), Some(i as u64), "{n}={v}");
+            assert_eq!(
+                t.find(&data, n.as_bytes(), v.as_bytes()).unwrap(),
+                Some(i as u64),
+                "{n}={v}"
+            );
         }
         assert_eq!(t.find(&data, b"a", b"v1000").unwrap(), None);
         assert_eq!(t.find(&data, b"a", b"").unwrap(), None);
         assert_eq!(t.find(&data, b"c", b"x").unwrap(), None);
-        let vals: Vec<_> = t.values_from(&data, b"a", b"").map(|e| e.unwrap().value.to_vec()).collect();
+        let vals: Vec<_> = t
+            .values_from(&data, b"a", b"")
+            .map(|e| e.unwrap().value.to_vec())
+            .collect();
         assert_eq!(vals.len(), 100);
-        let from: Vec<_> = t.values_from(&data, b"a", b"v050").map(|e| e.unwrap().value.to_vec()).collect();
+        let from: Vec<_> = t
+            .values_from(&data, b"a", b"v050")
+            .map(|e| e.unwrap().value.to_vec())
+            .collect();
         assert_eq!(from.first().unwrap(), b"v050");
         assert_eq!(from.len(), 50);
         assert_eq!(t.names().collect::<Vec<_>>(), vec![&b""[..], b"a", b"b"]);

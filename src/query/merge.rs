@@ -36,16 +36,32 @@ impl<'db> MergedSeries<'db> {
         let mut heap = GoHeap::new();
         for mut s in streams {
             if let Some(first) = s.next() {
-                heap.push(Head { current: first?, rest: s }, by_labels);
+                heap.push(
+                    Head {
+                        current: first?,
+                        rest: s,
+                    },
+                    by_labels,
+                );
             }
         }
-        Ok(MergedSeries { heap, popped: Vec::new(), failed: false })
+        Ok(MergedSeries {
+            heap,
+            popped: Vec::new(),
+            failed: false,
+        })
     }
 
     fn step(&mut self) -> Result<Option<(Labels, Vec<Part<'db>>)>> {
         for mut s in self.popped.drain(..) {
             if let Some(next) = s.next() {
-                self.heap.push(Head { current: next?, rest: s }, by_labels);
+                self.heap.push(
+                    Head {
+                        current: next?,
+                        rest: s,
+                    },
+                    by_labels,
+                );
             }
         }
         let Some(top) = self.heap.pop(by_labels) else {
@@ -99,7 +115,13 @@ pub(crate) struct ChainSamples<I> {
 
 impl<I: Iterator<Item = Result<(i64, f64)>>> ChainSamples<I> {
     pub(crate) fn new(sources: Vec<I>) -> Self {
-        ChainSamples { pending: Some(sources), curr: None, heap: GoHeap::new(), last_t: i64::MIN, failed: false }
+        ChainSamples {
+            pending: Some(sources),
+            curr: None,
+            heap: GoHeap::new(),
+            last_t: i64::MIN,
+            failed: false,
+        }
     }
 
     fn start(&mut self, sources: Vec<I>) -> Result<()> {
@@ -178,11 +200,17 @@ mod tests {
     use super::*;
 
     fn src(samples: &[(i64, f64)]) -> std::vec::IntoIter<Result<(i64, f64)>> {
-        samples.iter().map(|&s| Ok(s)).collect::<Vec<_>>().into_iter()
+        samples
+            .iter()
+            .map(|&s| Ok(s))
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     fn values(sources: Vec<&[(i64, f64)]>) -> Vec<f64> {
-        ChainSamples::new(sources.into_iter().map(src).collect()).map(|s| s.unwrap().1).collect()
+        ChainSamples::new(sources.into_iter().map(src).collect())
+            .map(|s| s.unwrap().1)
+            .collect()
     }
 
     #[test]
@@ -208,7 +236,9 @@ mod tests {
     fn merges_disjoint_and_identical_sources() {
         let a: &[(i64, f64)] = &[(1, 1.0), (3, 3.0), (5, 5.0)];
         let b: &[(i64, f64)] = &[(2, 2.0), (3, 3.0), (6, 6.0)];
-        let got: Vec<i64> = ChainSamples::new(vec![src(a), src(b)]).map(|s| s.unwrap().0).collect();
+        let got: Vec<i64> = ChainSamples::new(vec![src(a), src(b)])
+            .map(|s| s.unwrap().0)
+            .collect();
         assert_eq!(got, [1, 2, 3, 5, 6]);
         assert_eq!(values(vec![&[], a]), [1.0, 3.0, 5.0]);
         assert_eq!(values(vec![a, &[]]), [1.0, 3.0, 5.0]);

@@ -20,7 +20,9 @@ use rayon::prelude::*;
 
 pub use goregex::{quote_meta, GoRegex, RegexError};
 pub use matcher::{MatchOp, Matcher};
-pub use selector::{parse_metric_selector, parse_selector, Found, SelectorError, SelectorErrorKind};
+pub use selector::{
+    parse_metric_selector, parse_selector, Found, SelectorError, SelectorErrorKind,
+};
 
 use crate::block::Block;
 use crate::db::Db;
@@ -37,7 +39,10 @@ fn block_postings(block: &Block, selectors: &[Vec<Matcher>]) -> Result<Vec<u32>>
     if selectors.is_empty() {
         return ix.all_postings();
     }
-    let lists = selectors.iter().map(|ms| select::select_postings(ix, ms)).collect::<Result<Vec<_>>>()?;
+    let lists = selectors
+        .iter()
+        .map(|ms| select::select_postings(ix, ms))
+        .collect::<Result<Vec<_>>>()?;
     Ok(union(lists))
 }
 
@@ -49,24 +54,41 @@ fn postings_per_block<'db>(
     maxt: i64,
 ) -> Result<Vec<(&'db Block, Vec<u32>)>> {
     let blocks: Vec<&Block> = db.blocks_in(mint, maxt).collect();
-    blocks.par_iter().map(|&b| Ok((b, block_postings(b, selectors)?))).collect()
+    blocks
+        .par_iter()
+        .map(|&b| Ok((b, block_postings(b, selectors)?)))
+        .collect()
 }
 
 impl Db {
     /// Series matching any of `selectors` that have samples in the closed range
     /// `[mint, maxt]`, in label order. Each selector is a list of matchers that must all
     /// match; an empty `selectors` selects every series.
-    pub fn select(&self, selectors: &[Vec<Matcher>], mint: i64, maxt: i64) -> Result<SeriesSet<'_>> {
+    pub fn select(
+        &self,
+        selectors: &[Vec<Matcher>],
+        mint: i64,
+        maxt: i64,
+    ) -> Result<SeriesSet<'_>> {
         let streams = postings_per_block(self, selectors, mint, maxt)?
             .into_iter()
             .map(|(b, refs)| BlockSeries::new(b, refs, mint, maxt))
             .collect();
-        Ok(SeriesSet { merged: MergedSeries::new(streams)?, mint, maxt })
+        Ok(SeriesSet {
+            merged: MergedSeries::new(streams)?,
+            mint,
+            maxt,
+        })
     }
 
     /// Label names of the series matching `selectors` in blocks overlapping `[mint, maxt]`,
     /// sorted. With no selectors, every label name of those blocks.
-    pub fn label_names(&self, selectors: &[Vec<Matcher>], mint: i64, maxt: i64) -> Result<Vec<Vec<u8>>> {
+    pub fn label_names(
+        &self,
+        selectors: &[Vec<Matcher>],
+        mint: i64,
+        maxt: i64,
+    ) -> Result<Vec<Vec<u8>>> {
         let mut names = BTreeSet::new();
         for (block, refs) in self.matching_blocks(selectors, mint, maxt)? {
             let ix = block.index();
@@ -102,7 +124,9 @@ impl Db {
                     }
                 }
                 Some(refs) => {
-                    let Some(sym) = ix.find_symbol(name.as_bytes())? else { continue };
+                    let Some(sym) = ix.find_symbol(name.as_bytes())? else {
+                        continue;
+                    };
                     for_each_entry(block, &refs, |e| {
                         if let Some(&(_, v)) = e.labels.iter().find(|&&(n, _)| n == sym) {
                             values.insert(ix.symbol(v)?.to_vec());
@@ -121,15 +145,25 @@ impl Db {
         selectors: &[Vec<Matcher>],
         mint: i64,
         maxt: i64,
-    ) -> Result<Vec<(&Block, Option<Vec<u32>>)>> {
+    ) -> Result<Vec<BlockRefs<'_>>> {
         if selectors.is_empty() {
             return Ok(self.blocks_in(mint, maxt).map(|b| (b, None)).collect());
         }
-        Ok(postings_per_block(self, selectors, mint, maxt)?.into_iter().map(|(b, r)| (b, Some(r))).collect())
+        Ok(postings_per_block(self, selectors, mint, maxt)?
+            .into_iter()
+            .map(|(b, r)| (b, Some(r)))
+            .collect())
     }
 }
 
-fn for_each_entry(block: &Block, refs: &[u32], mut f: impl FnMut(&SeriesEntry) -> Result<()>) -> Result<()> {
+/// A block and its matching series refs (`None`: every series).
+type BlockRefs<'db> = (&'db Block, Option<Vec<u32>>);
+
+fn for_each_entry(
+    block: &Block,
+    refs: &[u32],
+    mut f: impl FnMut(&SeriesEntry) -> Result<()>,
+) -> Result<()> {
     let mut entry = SeriesEntry::default();
     for &r in refs {
         block.index().series(SeriesRef(r), &mut entry)?;
@@ -150,7 +184,14 @@ impl<'db> Iterator for SeriesSet<'db> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let (mint, maxt) = (self.mint, self.maxt);
-        self.merged.next().map(|r| r.map(|(labels, parts)| Series { labels, parts, mint, maxt }))
+        self.merged.next().map(|r| {
+            r.map(|(labels, parts)| Series {
+                labels,
+                parts,
+                mint,
+                maxt,
+            })
+        })
     }
 }
 
@@ -162,7 +203,13 @@ impl<'db> SeriesSet<'db> {
         T: Send,
         F: Fn(Series<'db>) -> Result<T> + Sync,
     {
-        ParMap { set: self, f, batch: batch.max(1), ready: VecDeque::new(), done: false }
+        ParMap {
+            set: self,
+            f,
+            batch: batch.max(1),
+            ready: VecDeque::new(),
+            done: false,
+        }
     }
 }
 
@@ -240,7 +287,10 @@ impl<'db> Series<'db> {
     /// happens as the iterator is advanced; a damaged chunk yields an error and ends it.
     pub fn samples(&self) -> Samples<'_> {
         let labels = &self.labels;
-        let mut parts = self.parts.iter().map(|p| PartSamples::new(p.clone(), labels, self.mint, self.maxt));
+        let mut parts = self
+            .parts
+            .iter()
+            .map(|p| PartSamples::new(p.clone(), labels, self.mint, self.maxt));
         if self.parts.len() == 1 {
             if let Some(one) = parts.next() {
                 return Samples(SamplesInner::One(one));

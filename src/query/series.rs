@@ -1,6 +1,8 @@
 //! One block's matching series, and their samples trimmed to the query range and
 //! tombstones.
 
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use crate::block::Block;
 use crate::chunkenc::{Encoding, XorIter};
 use crate::error::{Error, Result, Section};
@@ -30,7 +32,14 @@ pub(crate) struct BlockSeries<'db> {
 
 impl<'db> BlockSeries<'db> {
     pub(crate) fn new(block: &'db Block, refs: Vec<u32>, mint: i64, maxt: i64) -> Self {
-        BlockSeries { block, refs: refs.into_iter(), entry: SeriesEntry::default(), mint, maxt, failed: false }
+        BlockSeries {
+            block,
+            refs: refs.into_iter(),
+            entry: SeriesEntry::default(),
+            mint,
+            maxt,
+            failed: false,
+        }
     }
 
     fn decode(&mut self, r: u32) -> Result<Option<(Labels, Part<'db>)>> {
@@ -42,7 +51,11 @@ impl<'db> BlockSeries<'db> {
             .entry
             .chunks
             .iter()
-            .filter(|c| c.max_time >= mint && c.min_time <= maxt && !covered(deleted, c.min_time, c.max_time))
+            .filter(|c| {
+                c.max_time >= mint
+                    && c.min_time <= maxt
+                    && !covered(deleted, c.min_time, c.max_time)
+            })
             .copied()
             .collect();
         if chunks.is_empty() {
@@ -52,7 +65,14 @@ impl<'db> BlockSeries<'db> {
         for &(n, v) in &self.entry.labels {
             labels.push(ix.symbol(n)?, ix.symbol(v)?);
         }
-        Ok(Some((labels, Part { block: self.block, chunks, deleted })))
+        Ok(Some((
+            labels,
+            Part {
+                block: self.block,
+                chunks,
+                deleted,
+            },
+        )))
     }
 }
 
@@ -97,7 +117,16 @@ pub(crate) struct PartSamples<'db> {
 
 impl<'db> PartSamples<'db> {
     pub(crate) fn new(part: Part<'db>, labels: &'db Labels, mint: i64, maxt: i64) -> Self {
-        PartSamples { part, labels, next_chunk: 0, current: None, mint, maxt, filter: false, failed: false }
+        PartSamples {
+            part,
+            labels,
+            next_chunk: 0,
+            current: None,
+            mint,
+            maxt,
+            filter: false,
+            failed: false,
+        }
     }
 
     fn open_chunk(&mut self, meta: ChunkMeta) -> Result<(XorIter<'db>, &'db std::path::Path)> {
@@ -110,13 +139,16 @@ impl<'db> PartSamples<'db> {
                 encoding: raw.encoding,
             });
         }
-        let it = XorIter::new(raw.data, raw.data_offset).map_err(|e| e.at(raw.path, Section::Chunk))?;
+        let it =
+            XorIter::new(raw.data, raw.data_offset).map_err(|e| e.at(raw.path, Section::Chunk))?;
         Ok((it, raw.path))
     }
 
     #[inline]
     fn keep(&self, t: i64) -> bool {
-        t >= self.mint && t <= self.maxt && !self.part.deleted.iter().any(|&(a, b)| a <= t && t <= b)
+        t >= self.mint
+            && t <= self.maxt
+            && !self.part.deleted.iter().any(|&(a, b)| a <= t && t <= b)
     }
 
     fn advance(&mut self) -> Result<Option<(i64, f64)>> {
@@ -139,7 +171,11 @@ impl<'db> PartSamples<'db> {
             self.next_chunk += 1;
             self.filter = meta.min_time < self.mint
                 || meta.max_time > self.maxt
-                || self.part.deleted.iter().any(|&(a, b)| a <= meta.max_time && meta.min_time <= b);
+                || self
+                    .part
+                    .deleted
+                    .iter()
+                    .any(|&(a, b)| a <= meta.max_time && meta.min_time <= b);
             self.current = Some(self.open_chunk(meta)?);
         }
     }

@@ -11,7 +11,10 @@ pub fn testdata() -> PathBuf {
 
 /// Run the `tsblock` binary.
 pub fn tsblock(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tsblock")).args(args).output().expect("run tsblock")
+    Command::new(env!("CARGO_BIN_EXE_tsblock"))
+        .args(args)
+        .output()
+        .expect("run tsblock")
 }
 
 /// A fresh, empty temporary directory, removed on drop.
@@ -60,7 +63,9 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// is a failure, not a reason to skip.
 pub fn promtool() -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).map(|d| d.join("promtool")).find(|p| p.is_file())
+        std::env::split_paths(&paths)
+            .map(|d| d.join("promtool"))
+            .find(|p| p.is_file())
     });
     if found.is_none() && std::env::var_os("CI").is_some() {
         panic!("promtool is required under CI (install Debian's `prometheus`; .ci/run does)");
@@ -76,5 +81,9 @@ pub fn first_difference(got: &[u8], want: &[u8]) -> String {
             return format!("line {}:\n  got:  {a}\n  want: {b}", i + 1);
         }
     }
-    format!("line counts differ: got {}, want {}", g.lines().count(), w.lines().count())
+    format!(
+        "line counts differ: got {}, want {}",
+        g.lines().count(),
+        w.lines().count()
+    )
 }

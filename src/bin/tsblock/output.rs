@@ -9,8 +9,10 @@ pub fn stdout() -> BufWriter<StdoutLock<'static>> {
 
 /// Whether the error chain ends in a closed pipe (`tsblock dump | head`), which is success.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The error and its causes on one line.
