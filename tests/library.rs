@@ -186,10 +186,10 @@ fn label_names_and_values_with_and_without_matchers() {
     assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
     assert!(names.iter().any(|n| n == b"__name__") && !names.iter().any(|n| n.is_empty()));
     let up = parse_selector("up").unwrap();
-    let up_names = db.label_names(&[up.clone()], all.0, all.1).unwrap();
+    let up_names = db.label_names(std::slice::from_ref(&up), all.0, all.1).unwrap();
     // Brute force: the union of the label names of every `up` series.
     let mut want = std::collections::BTreeSet::new();
-    for s in db.select(&[up.clone()], all.0, all.1).unwrap() {
+    for s in db.select(std::slice::from_ref(&up), all.0, all.1).unwrap() {
         want.extend(s.unwrap().labels().iter().map(|(n, _)| n.to_vec()));
     }
     assert_eq!(up_names, want.into_iter().collect::<Vec<_>>());
@@ -230,7 +230,7 @@ fn selection_agrees_with_brute_force_matching() {
     for sel in selectors {
         let ms = parse_metric_selector(sel).unwrap();
         let got: Vec<tsblock::Labels> = db
-            .select(&[ms.clone()], i64::MIN, i64::MAX)
+            .select(std::slice::from_ref(&ms), i64::MIN, i64::MAX)
             .unwrap()
             .map(|s| s.unwrap().labels().clone())
             .collect();
