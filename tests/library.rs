@@ -186,7 +186,9 @@ fn label_names_and_values_with_and_without_matchers() {
     assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
     assert!(names.iter().any(|n| n == b"__name__") && !names.iter().any(|n| n.is_empty()));
     let up = parse_selector("up").unwrap();
-    let up_names = db.label_names(std::slice::from_ref(&up), all.0, all.1).unwrap();
+    let up_names = db
+        .label_names(std::slice::from_ref(&up), all.0, all.1)
+        .unwrap();
     // Brute force: the union of the label names of every `up` series.
     let mut want = std::collections::BTreeSet::new();
     for s in db.select(std::slice::from_ref(&up), all.0, all.1).unwrap() {

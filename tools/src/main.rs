@@ -1,28 +1,49 @@
-//! `tsblock-tools`: writers for Prometheus TSDB blocks (import, compact, verify, generate).
-//!
-//! The commands land in later work; for now the binary only explains itself.
+//! `tsblock-tools`: build, compact, verify and generate Prometheus TSDB blocks.
 
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-tsblock-tools: build, compact and verify Prometheus TSDB blocks
+use clap::{Parser, Subcommand};
+use tsblock_tools::{compact, generate, import, verify};
 
-Usage: tsblock-tools <COMMAND>
+/// Build, compact and verify Prometheus TSDB blocks.
+#[derive(Parser)]
+#[command(name = "tsblock-tools", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-Commands (planned):
-  import openmetrics INPUT [OUTPUT_DIR]   build blocks from OpenMetrics text
-  compact DATA_DIR                        merge overlapping and adjacent blocks
-  verify PATH                             check every CRC and invariant
-  generate OUTPUT_DIR                     write synthetic benchmark data
-";
+#[derive(Subcommand)]
+enum Command {
+    /// Build blocks from sample data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    Compact(compact::Args),
+    Verify(verify::Args),
+    Generate(generate::Args),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    Openmetrics(import::Args),
+}
 
 fn main() -> ExitCode {
-    eprint!("{USAGE}");
-    match std::env::args().nth(1).as_deref() {
-        None | Some("-h") | Some("--help") | Some("help") => ExitCode::SUCCESS,
-        Some(other) => {
-            eprintln!("error: command `{other}` is not available yet");
-            ExitCode::from(2)
+    let result = match Cli::parse().command {
+        Command::Import(ImportCommand::Openmetrics(args)) => import::run(args),
+        Command::Compact(args) => compact::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Generate(args) => generate::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let chain: Vec<String> = e
+                .chain()
+                .map(|c| c.to_string().replace('\n', " "))
+                .collect();
+            eprintln!("tsblock-tools: {}", chain.join(": "));
+            ExitCode::FAILURE
         }
     }
 }

@@ -29,12 +29,11 @@ pub struct Args {
     /// End of the range in ms since the epoch, inclusive.
     #[arg(long, default_value_t = i64::MAX, allow_negative_numbers = true)]
     max_time: i64,
-    /// Prometheus data directory.
-    #[arg(default_value = "data/")]
-    data_dir: PathBuf,
+    /// Prometheus data directory [default: --data-dir, else data/]
+    data_dir: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
     let selectors = args
         .matchers
         .iter()
@@ -42,7 +41,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         // expression checks, so `{foo=""}` is accepted (and selects series without foo).
         .map(|s| parse_metric_selector(s).with_context(|| format!("--match {s:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let db = Db::open(&args.data_dir)?;
+    let db = Db::open(&global.data_dir(args.data_dir.as_deref()))?;
     for skipped in db.skipped() {
         eprintln!("tsblock: skipping block: {skipped}");
     }

@@ -1,0 +1,9 @@
+//! `tsblock query` (being written).
+
+/// Not available yet.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args, _global: &crate::Global) -> anyhow::Result<()> {
+    anyhow::bail!("`query` is not available yet")
+}

@@ -1,0 +1,1 @@
+//! Block writers: index, chunk segments, tombstones, meta.json (being written).
