@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{copy_dir, testdata, TempDir};
+use common::{copy_dir, testdata, uvarint_at, TempDir};
 use tsblock::db::Db;
 use tsblock::index::IndexReader;
 
@@ -87,18 +87,7 @@ fn checked_ranges(index: &Path) -> Vec<(String, std::ops::Range<usize>)> {
     ];
     for r in ix.all_postings().unwrap() {
         let start = r as usize * 16;
-        let mut len = 0usize;
-        let mut i = start;
-        let mut shift = 0;
-        loop {
-            let b = data[i];
-            len |= ((b & 0x7f) as usize) << shift;
-            i += 1;
-            if b < 0x80 {
-                break;
-            }
-            shift += 7;
-        }
+        let (len, i) = uvarint_at(&data, start);
         ranges.push((format!("series {r}"), start..i + len + 4));
     }
     let names: Vec<Vec<u8>> = ix.label_names().map(<[u8]>::to_vec).collect();

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{copy_dir, testdata, TempDir};
+use common::{copy_dir, testdata, uvarint_at, TempDir};
 use tsblock::query::parse_metric_selector;
 use tsblock::{parse_selector, Db, Error, Series};
 
@@ -141,16 +141,7 @@ fn non_xor_chunk_is_a_typed_error_naming_series_and_encoding() {
     // The first chunk record: length varint at offset 8, then the encoding byte.
     let seg = copy.join("chunks/000001");
     let mut data = std::fs::read(&seg).unwrap();
-    let (mut len, mut i, mut shift) = (0usize, 8usize, 0);
-    loop {
-        let b = data[i];
-        len |= ((b & 0x7f) as usize) << shift;
-        i += 1;
-        if b < 0x80 {
-            break;
-        }
-        shift += 7;
-    }
+    let (len, i) = uvarint_at(&data, 8);
     data[i] = 2; // integer native histogram
     let crc = crc32c::crc32c(&data[i..i + 1 + len]);
     data[i + 1 + len..i + 5 + len].copy_from_slice(&crc.to_be_bytes());

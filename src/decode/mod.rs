@@ -11,6 +11,18 @@ pub use cursor::Cursor;
 
 use crate::error::{Corruption, DecodeError};
 
+/// Open the framed section at `offset` of `file`: `len u32 | body | CRC32C(body)`. Checks
+/// the bounds and the CRC, then returns a cursor over the body.
+pub fn framed(file: &[u8], offset: u64) -> Result<Cursor<'_>, DecodeError> {
+    let mut c = Cursor::at(file, offset)?;
+    let len = c.be32()?;
+    let body_start = c.offset();
+    let body = c.bytes_u64(u64::from(len))?;
+    let crc_at = c.offset();
+    check_crc(body, c.be32()?, crc_at)?;
+    Ok(Cursor::new(body, body_start))
+}
+
 /// CRC32C (Castagnoli) of `data`, the checksum every Prometheus file uses.
 pub fn crc32c(data: &[u8]) -> u32 {
     crc32c::crc32c(data)

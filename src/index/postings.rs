@@ -9,21 +9,17 @@
 //! Lists are decoded into sorted `Vec<u32>`s of series refs: memory follows the number of
 //! series a query touches, and merges/intersections become tight loops over slices.
 
-use crate::decode::{check_crc, Cursor};
+use crate::decode::framed;
 use crate::error::{Corruption, DecodeError};
 
 /// Decode the postings list whose `len` field is at `offset`, appending its refs to `out`.
 /// Checks the length rule, the CRC and that refs strictly increase.
 pub(crate) fn read_into(file: &[u8], offset: u64, out: &mut Vec<u32>) -> Result<(), DecodeError> {
-    let mut c = Cursor::at(file, offset)?;
-    let len = c.be32()?;
-    let body_start = c.offset();
-    let body = c.bytes_u64(u64::from(len))?;
-    let crc_at = c.offset();
-    check_crc(body, c.be32()?, crc_at)?;
-    let mut b = Cursor::new(body, body_start);
+    let mut b = framed(file, offset)?;
+    let body_start = b.offset();
+    let len = b.remaining() as u64;
     let n = b.be32()?;
-    if u64::from(len) != 4 + 4 * u64::from(n) {
+    if len != 4 + 4 * u64::from(n) {
         return Err(DecodeError::new(
             body_start,
             Corruption::Invalid("postings length does not match its count"),

@@ -10,7 +10,7 @@
 //! Only every 32nd string's offset is kept in memory; a lookup jumps to the nearest kept
 //! offset and skips at most 31 strings, as Prometheus does.
 
-use crate::decode::{check_crc, Cursor};
+use crate::decode::{framed, Cursor};
 use crate::error::{Corruption, DecodeError};
 
 /// One in this many symbol offsets is kept in memory.
@@ -29,14 +29,7 @@ pub(crate) struct Symbols {
 impl Symbols {
     /// Check the frame and CRC of the table at `start` and sample its offsets.
     pub(crate) fn parse(file: &[u8], start: u64) -> Result<Symbols, DecodeError> {
-        let mut c = Cursor::at(file, start)?;
-        let len = c.be32()?;
-        let body_start = c.offset();
-        let body = c.bytes_u64(u64::from(len))?;
-        let crc_at = c.offset();
-        check_crc(body, c.be32()?, crc_at)?;
-
-        let mut c = Cursor::new(body, body_start);
+        let mut c = framed(file, start)?;
         let count = c.be32()?;
         // Each string takes at least one byte, which bounds the allocation by the body.
         let n = usize::try_from(count).unwrap_or(usize::MAX);

@@ -10,7 +10,7 @@
 //! At open the table is checked once and, per label name, the first, every 32nd and the last
 //! entry are kept; a lookup binary-searches those and scans at most 31 entries of the map.
 
-use crate::decode::{check_crc, Cursor};
+use crate::decode::{framed, Cursor};
 use crate::error::{Corruption, DecodeError};
 
 const SAMPLE_EVERY: usize = 32;
@@ -81,14 +81,7 @@ impl PostingsTable {
         start: u64,
         postings_end: u64,
     ) -> Result<PostingsTable, DecodeError> {
-        let mut c = Cursor::at(file, start)?;
-        let len = c.be32()?;
-        let body_start = c.offset();
-        let body = c.bytes_u64(u64::from(len))?;
-        let crc_at = c.offset();
-        check_crc(body, c.be32()?, crc_at)?;
-
-        let mut c = Cursor::new(body, body_start);
+        let mut c = framed(file, start)?;
         let n = c.be32()?;
         let mut names: Vec<NameEntries> = Vec::new();
         let mut prev: Option<(&[u8], &[u8])> = None;

@@ -9,13 +9,14 @@
 
 use super::goheap::GoHeap;
 use super::series::{BlockSeries, Part};
+use super::{Fuse, Step};
 use crate::error::Result;
 use crate::labels::Labels;
 
 /// A block stream with its current series.
 struct Head<'db> {
     current: (Labels, Part<'db>),
-    rest: BlockSeries<'db>,
+    rest: Fuse<BlockSeries<'db>>,
 }
 
 fn by_labels(a: &Head<'_>, b: &Head<'_>) -> bool {
@@ -26,15 +27,15 @@ fn by_labels(a: &Head<'_>, b: &Head<'_>) -> bool {
 pub(crate) struct MergedSeries<'db> {
     heap: GoHeap<Head<'db>>,
     /// Streams popped for the previous series, to advance and push back.
-    popped: Vec<BlockSeries<'db>>,
-    failed: bool,
+    popped: Vec<Fuse<BlockSeries<'db>>>,
 }
 
 impl<'db> MergedSeries<'db> {
     /// Pre-advance each stream, in querier (block minTime) order.
     pub(crate) fn new(streams: Vec<BlockSeries<'db>>) -> Result<Self> {
         let mut heap = GoHeap::new();
-        for mut s in streams {
+        for s in streams {
+            let mut s = Fuse::new(s);
             if let Some(first) = s.next() {
                 heap.push(
                     Head {
@@ -48,11 +49,14 @@ impl<'db> MergedSeries<'db> {
         Ok(MergedSeries {
             heap,
             popped: Vec::new(),
-            failed: false,
         })
     }
+}
 
-    fn step(&mut self) -> Result<Option<(Labels, Vec<Part<'db>>)>> {
+impl<'db> Step for MergedSeries<'db> {
+    type Item = (Labels, Vec<Part<'db>>);
+
+    fn step(&mut self) -> Result<Option<Self::Item>> {
         for mut s in self.popped.drain(..) {
             if let Some(next) = s.next() {
                 self.heap.push(
@@ -80,19 +84,6 @@ impl<'db> MergedSeries<'db> {
     }
 }
 
-impl<'db> Iterator for MergedSeries<'db> {
-    type Item = Result<(Labels, Vec<Part<'db>>)>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
-        let r = self.step();
-        self.failed = r.is_err();
-        r.transpose()
-    }
-}
-
 /// A sample source with its current sample.
 struct Cursor<I> {
     at: (i64, f64),
@@ -110,7 +101,6 @@ pub(crate) struct ChainSamples<I> {
     curr: Option<I>,
     heap: GoHeap<Cursor<I>>,
     last_t: i64,
-    failed: bool,
 }
 
 impl<I: Iterator<Item = Result<(i64, f64)>>> ChainSamples<I> {
@@ -120,7 +110,6 @@ impl<I: Iterator<Item = Result<(i64, f64)>>> ChainSamples<I> {
             curr: None,
             heap: GoHeap::new(),
             last_t: i64::MIN,
-            failed: false,
         }
     }
 
@@ -135,6 +124,10 @@ impl<I: Iterator<Item = Result<(i64, f64)>>> ChainSamples<I> {
         }
         Ok(())
     }
+}
+
+impl<I: Iterator<Item = Result<(i64, f64)>>> Step for ChainSamples<I> {
+    type Item = (i64, f64);
 
     fn step(&mut self) -> Result<Option<(i64, f64)>> {
         if let Some(sources) = self.pending.take() {
@@ -182,19 +175,6 @@ impl<I: Iterator<Item = Result<(i64, f64)>>> ChainSamples<I> {
     }
 }
 
-impl<I: Iterator<Item = Result<(i64, f64)>>> Iterator for ChainSamples<I> {
-    type Item = Result<(i64, f64)>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
-        let r = self.step();
-        self.failed = r.is_err();
-        r.transpose()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,7 +188,7 @@ mod tests {
     }
 
     fn values(sources: Vec<&[(i64, f64)]>) -> Vec<f64> {
-        ChainSamples::new(sources.into_iter().map(src).collect())
+        Fuse::new(ChainSamples::new(sources.into_iter().map(src).collect()))
             .map(|s| s.unwrap().1)
             .collect()
     }
@@ -236,7 +216,7 @@ mod tests {
     fn merges_disjoint_and_identical_sources() {
         let a: &[(i64, f64)] = &[(1, 1.0), (3, 3.0), (5, 5.0)];
         let b: &[(i64, f64)] = &[(2, 2.0), (3, 3.0), (6, 6.0)];
-        let got: Vec<i64> = ChainSamples::new(vec![src(a), src(b)])
+        let got: Vec<i64> = Fuse::new(ChainSamples::new(vec![src(a), src(b)]))
             .map(|s| s.unwrap().0)
             .collect();
         assert_eq!(got, [1, 2, 3, 5, 6]);

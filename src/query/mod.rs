@@ -33,6 +33,42 @@ use crate::labels::Labels;
 use merge::{ChainSamples, MergedSeries};
 use series::{BlockSeries, Part, PartSamples};
 
+/// A producer of items, one fallible step at a time; `Ok(None)` is the end.
+pub(crate) trait Step {
+    type Item;
+    fn step(&mut self) -> Result<Option<Self::Item>>;
+}
+
+/// Iterator over a [`Step`] that yields the first error and then ends, so damaged data
+/// never reads as a short valid list.
+pub(crate) struct Fuse<S> {
+    inner: S,
+    failed: bool,
+}
+
+impl<S> Fuse<S> {
+    pub(crate) fn new(inner: S) -> Self {
+        Fuse {
+            inner,
+            failed: false,
+        }
+    }
+}
+
+impl<S: Step> Iterator for Fuse<S> {
+    type Item = Result<S::Item>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let r = self.inner.step();
+        self.failed = r.is_err();
+        r.transpose()
+    }
+}
+
 /// Series refs of `block` matching any of `selectors`; no selectors means every series.
 fn block_postings(block: &Block, selectors: &[Vec<Matcher>]) -> Result<Vec<u32>> {
     let ix = block.index();
@@ -75,7 +111,7 @@ impl Db {
             .map(|(b, refs)| BlockSeries::new(b, refs, mint, maxt))
             .collect();
         Ok(SeriesSet {
-            merged: MergedSeries::new(streams)?,
+            merged: Fuse::new(MergedSeries::new(streams)?),
             mint,
             maxt,
         })
@@ -174,7 +210,7 @@ fn for_each_entry(
 
 /// Selected series in label order. Yields `Result`s and stops after the first error.
 pub struct SeriesSet<'db> {
-    merged: MergedSeries<'db>,
+    merged: Fuse<MergedSeries<'db>>,
     mint: i64,
     maxt: i64,
 }
@@ -290,13 +326,15 @@ impl<'db> Series<'db> {
         let mut parts = self
             .parts
             .iter()
-            .map(|p| PartSamples::new(p.clone(), labels, self.mint, self.maxt));
+            .map(|p| Fuse::new(PartSamples::new(p.clone(), labels, self.mint, self.maxt)));
         if self.parts.len() == 1 {
             if let Some(one) = parts.next() {
                 return Samples(SamplesInner::One(one));
             }
         }
-        Samples(SamplesInner::Chain(ChainSamples::new(parts.collect())))
+        Samples(SamplesInner::Chain(Fuse::new(ChainSamples::new(
+            parts.collect(),
+        ))))
     }
 }
 
@@ -304,8 +342,8 @@ impl<'db> Series<'db> {
 pub struct Samples<'a>(SamplesInner<'a>);
 
 enum SamplesInner<'a> {
-    One(PartSamples<'a>),
-    Chain(ChainSamples<PartSamples<'a>>),
+    One(Fuse<PartSamples<'a>>),
+    Chain(Fuse<ChainSamples<Fuse<PartSamples<'a>>>>),
 }
 
 impl Iterator for Samples<'_> {

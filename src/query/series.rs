@@ -11,6 +11,8 @@ use crate::index::SeriesEntry;
 use crate::labels::Labels;
 use crate::tombstones::Interval;
 
+use super::Step;
+
 /// A series' chunks in one block that may hold samples in range.
 #[derive(Debug, Clone)]
 pub(crate) struct Part<'db> {
@@ -27,7 +29,6 @@ pub(crate) struct BlockSeries<'db> {
     entry: SeriesEntry,
     mint: i64,
     maxt: i64,
-    failed: bool,
 }
 
 impl<'db> BlockSeries<'db> {
@@ -38,7 +39,6 @@ impl<'db> BlockSeries<'db> {
             entry: SeriesEntry::default(),
             mint,
             maxt,
-            failed: false,
         }
     }
 
@@ -76,24 +76,16 @@ impl<'db> BlockSeries<'db> {
     }
 }
 
-impl<'db> Iterator for BlockSeries<'db> {
-    type Item = Result<(Labels, Part<'db>)>;
+impl<'db> Step for BlockSeries<'db> {
+    type Item = (Labels, Part<'db>);
 
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
+    fn step(&mut self) -> Result<Option<Self::Item>> {
         while let Some(r) = self.refs.next() {
-            match self.decode(r) {
-                Ok(Some(x)) => return Some(Ok(x)),
-                Ok(None) => continue,
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(e));
-                }
+            if let Some(x) = self.decode(r)? {
+                return Ok(Some(x));
             }
         }
-        None
+        Ok(None)
     }
 }
 
@@ -112,7 +104,6 @@ pub(crate) struct PartSamples<'db> {
     maxt: i64,
     /// Deleted intervals apply to the current chunk (false: fast path).
     filter: bool,
-    failed: bool,
 }
 
 impl<'db> PartSamples<'db> {
@@ -125,7 +116,6 @@ impl<'db> PartSamples<'db> {
             mint,
             maxt,
             filter: false,
-            failed: false,
         }
     }
 
@@ -150,8 +140,13 @@ impl<'db> PartSamples<'db> {
             && t <= self.maxt
             && !self.part.deleted.iter().any(|&(a, b)| a <= t && t <= b)
     }
+}
 
-    fn advance(&mut self) -> Result<Option<(i64, f64)>> {
+impl Step for PartSamples<'_> {
+    type Item = (i64, f64);
+
+    #[inline]
+    fn step(&mut self) -> Result<Option<(i64, f64)>> {
         loop {
             if let Some((it, path)) = &mut self.current {
                 match it.next_sample() {
@@ -178,19 +173,5 @@ impl<'db> PartSamples<'db> {
                     .any(|&(a, b)| a <= meta.max_time && meta.min_time <= b);
             self.current = Some(self.open_chunk(meta)?);
         }
-    }
-}
-
-impl Iterator for PartSamples<'_> {
-    type Item = Result<(i64, f64)>;
-
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
-        let r = self.advance();
-        self.failed = r.is_err();
-        r.transpose()
     }
 }

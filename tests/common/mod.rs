@@ -73,6 +73,20 @@ pub fn promtool() -> Option<PathBuf> {
     found
 }
 
+/// Decode a uvarint at `pos`: (value, position after it). For tests that edit real files.
+pub fn uvarint_at(data: &[u8], pos: usize) -> (usize, usize) {
+    let (mut v, mut i, mut shift) = (0usize, pos, 0);
+    loop {
+        let b = data[i];
+        v |= ((b & 0x7f) as usize) << shift;
+        i += 1;
+        if b < 0x80 {
+            return (v, i);
+        }
+        shift += 7;
+    }
+}
+
 /// The first line where two outputs differ, for readable failures.
 pub fn first_difference(got: &[u8], want: &[u8]) -> String {
     let (g, w) = (String::from_utf8_lossy(got), String::from_utf8_lossy(want));

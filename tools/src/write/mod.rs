@@ -3,7 +3,7 @@
 //! INTERFACE CONTRACT (implemented by the writers work; import, generate and compact use
 //! only what is declared here):
 //!
-//! ```ignore
+//! ```text
 //! let mut w = BlockWriter::create(data_dir, min_time, max_time)?; // <dir>/<ULID>.tmp-for-creation
 //! w.set_compaction(level, sources, parents);                    // optional; default level 1
 //! for (labels, samples) in series_in_label_order {
