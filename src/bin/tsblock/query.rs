@@ -133,23 +133,28 @@ fn format_series(series: &Series<'_>, format: Format) -> tsblock::Result<Option<
         Format::Text => {
             render::text_labels(&mut out, series.labels());
             out.push(b'\n');
-            // Values right-aligned within the series.
-            let values: Vec<Vec<u8>> = samples
-                .iter()
-                .map(|&(_, v)| {
-                    let mut b = Vec::with_capacity(24);
-                    render::api_float(&mut b, v);
-                    b
-                })
-                .collect();
-            let width = values.iter().map(Vec::len).max().unwrap_or(0);
-            for (&(t, _), v) in samples.iter().zip(&values) {
+            // Values right-aligned within the series: format them all first.
+            let mut values = Vec::with_capacity(samples.len() * 8);
+            let mut ends = Vec::with_capacity(samples.len());
+            for &(_, v) in &samples {
+                render::api_float(&mut values, v);
+                ends.push(values.len());
+            }
+            let mut width = 0;
+            let mut from = 0;
+            for &e in &ends {
+                width = width.max(e - from);
+                from = e;
+            }
+            let mut from = 0;
+            for (&(t, _), &e) in samples.iter().zip(&ends) {
                 out.extend_from_slice(b"  ");
                 render::rfc3339_ms(&mut out, t);
                 out.extend_from_slice(b"  ");
-                out.extend(std::iter::repeat(b' ').take(width - v.len()));
-                out.extend_from_slice(v);
+                out.extend(std::iter::repeat(b' ').take(width - (e - from)));
+                out.extend_from_slice(&values[from..e]);
                 out.push(b'\n');
+                from = e;
             }
         }
     }

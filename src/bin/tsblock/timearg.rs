@@ -410,6 +410,8 @@ mod tests {
         assert_eq!(ok("now-1y"), NOW - 365 * 86_400_000);
         assert_eq!(ok("now-10s"), NOW - 10_000);
         assert_eq!(ok("-500ms"), NOW - 500);
+        // A sign makes `ms` relative; unsigned `Nms` is absolute.
+        assert_eq!(ok("+5ms"), NOW + 5);
         assert_eq!(ok("now-1h30m"), NOW - 5_400_000);
         assert_eq!(
             ok("now-1d2h3m4s5ms"),
