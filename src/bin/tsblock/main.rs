@@ -7,7 +7,9 @@ mod labels;
 mod list;
 mod output;
 mod query;
+mod render;
 mod series;
+mod timearg;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
