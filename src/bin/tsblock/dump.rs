@@ -11,9 +11,6 @@ use tsblock::query::{parse_metric_selector, Series};
 
 use crate::output;
 
-/// Series per parallel batch: large enough to keep cores busy, small enough to stream.
-const BATCH: usize = 256;
-
 /// Print samples as `{labels} value timestamp`, one per line, in promtool's format.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
@@ -47,7 +44,7 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
     }
     let mut out = output::stdout();
     let set = db.select(&selectors, args.min_time, args.max_time)?;
-    for text in set.par_map(BATCH, format_series) {
+    for text in set.par_map(output::batch_size(), format_series) {
         out.write_all(&text?)?;
     }
     output::finish(out)

@@ -7,6 +7,12 @@ pub fn stdout() -> BufWriter<StdoutLock<'static>> {
     BufWriter::with_capacity(1 << 16, io::stdout().lock())
 }
 
+/// Series per parallel batch: a few per worker keeps every core busy while bounding the
+/// formatted text held in memory (a day of 15 s samples is ~0.5 MB of dump text).
+pub fn batch_size() -> usize {
+    rayon::current_num_threads() * 4
+}
+
 /// Whether the error chain ends in a closed pipe (`tsblock dump | head`), which is success.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

@@ -10,9 +10,6 @@ use crate::render;
 use crate::timearg::TimeArgs;
 use crate::{output, Format};
 
-/// Series per parallel batch, as in `dump`.
-const BATCH: usize = 256;
-
 /// Prometheus' stale marker: a NaN with this exact bit pattern.
 const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
 
@@ -61,7 +58,7 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
     }
     let set = db.select(&[selector], start, end)?;
     let mut first = true;
-    for text in set.par_map(BATCH, |s| format_series(&s, format)) {
+    for text in set.par_map(output::batch_size(), |s| format_series(&s, format)) {
         let Some(text) = text? else { continue };
         match format {
             Format::Json if !first => out.write_all(b",")?,
