@@ -170,3 +170,38 @@ fn union_of_repeated_matches() {
     assert!(!a.is_empty() && !b.is_empty());
     assert_eq!(both, want.concat());
 }
+
+#[test]
+fn dump_stats_agree_with_output_and_meta() {
+    let dir = testdata().join("multi");
+    let out = tsblock(&["dump", "--stats", dir.to_str().unwrap()]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let field = |name: &str| -> u64 {
+        let rest = &stderr[stderr
+            .find(&format!("{name} "))
+            .unwrap_or_else(|| panic!("{name} in {stderr}"))
+            + name.len()
+            + 1..];
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let lines = out
+        .stdout
+        .split(|&c| c == b'\n')
+        .filter(|l| !l.is_empty())
+        .count() as u64;
+    let db = tsblock::Db::open(&dir).unwrap();
+    let meta = |f: fn(&tsblock::format::BlockStats) -> u64| {
+        db.blocks().iter().map(|b| f(&b.meta().stats)).sum::<u64>()
+    };
+    // multi/ has no overlaps and no tombstones: everything is read exactly once.
+    assert_eq!(field("samples"), lines);
+    assert_eq!(field("samples"), meta(|s| s.num_samples));
+    assert_eq!(field("chunks"), meta(|s| s.num_chunks));
+    assert_eq!(field("blocks"), db.blocks().len() as u64);
+    assert_eq!(field("series"), 45);
+}

@@ -9,7 +9,7 @@ use tsblock::db::Db;
 use tsblock::promtext;
 use tsblock::query::{parse_metric_selector, Series};
 
-use crate::output;
+use crate::output::{self, Stats};
 
 /// Print samples as `{labels} value timestamp`, one per line, in promtool's format.
 #[derive(clap::Args)]
@@ -26,6 +26,9 @@ pub struct Args {
     /// End of the range in ms since the epoch, inclusive.
     #[arg(long, default_value_t = i64::MAX, allow_negative_numbers = true)]
     max_time: i64,
+    /// Print series, chunks and samples read, blocks opened and elapsed time to stderr
+    #[arg(long)]
+    stats: bool,
     /// Prometheus data directory [default: --data-dir, else data/]
     data_dir: Option<PathBuf>,
 }
@@ -42,21 +45,28 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
     for skipped in db.skipped() {
         eprintln!("tsblock: skipping block: {skipped}");
     }
+    let stats = Stats::start();
     let mut out = output::stdout();
     let set = db.select(&selectors, args.min_time, args.max_time)?;
-    for text in set.par_map(output::batch_size(), format_series) {
+    for text in set.par_map(output::batch_size(), |s| format_series(s, &stats)) {
         out.write_all(&text?)?;
     }
-    output::finish(out)
+    output::finish(out)?;
+    if args.stats {
+        stats.report(&db, args.min_time, args.max_time);
+    }
+    Ok(())
 }
 
 /// All lines of one series.
-fn format_series(series: Series<'_>) -> tsblock::Result<Vec<u8>> {
+fn format_series(series: Series<'_>, stats: &Stats) -> tsblock::Result<Vec<u8>> {
+    stats.series(&series);
     let mut prefix = Vec::new();
     promtext::write_labels(&mut prefix, series.labels().iter());
     prefix.push(b' ');
     let mut out = Vec::new();
     let mut ts = itoa::Buffer::new();
+    let mut n = 0;
     for sample in series.samples() {
         let (t, v) = sample?;
         out.extend_from_slice(&prefix);
@@ -64,6 +74,8 @@ fn format_series(series: Series<'_>) -> tsblock::Result<Vec<u8>> {
         out.push(b' ');
         out.extend_from_slice(ts.format(t).as_bytes());
         out.push(b'\n');
+        n += 1;
     }
+    stats.samples(n);
     Ok(out)
 }

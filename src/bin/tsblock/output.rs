@@ -1,6 +1,10 @@
 //! Output plumbing shared by the subcommands: locked, buffered stdout and error text.
 
 use std::io::{self, BufWriter, StdoutLock, Write};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Instant;
+
+use tsblock::{Db, Series};
 
 /// A large buffer on the locked stdout: dumps write millions of short lines.
 pub fn stdout() -> BufWriter<StdoutLock<'static>> {
@@ -38,4 +42,48 @@ pub fn one_line(e: &anyhow::Error) -> String {
 pub fn finish(mut out: impl Write) -> anyhow::Result<()> {
     out.flush()?;
     Ok(())
+}
+
+/// What a query read, for `--stats`; shared by the worker threads.
+pub struct Stats {
+    series: AtomicU64,
+    chunks: AtomicU64,
+    samples: AtomicU64,
+    started: Instant,
+}
+
+impl Stats {
+    /// Start the clock.
+    pub fn start() -> Stats {
+        Stats {
+            series: AtomicU64::new(0),
+            chunks: AtomicU64::new(0),
+            samples: AtomicU64::new(0),
+            started: Instant::now(),
+        }
+    }
+
+    /// Count a series and the chunks it will read.
+    pub fn series(&self, s: &Series<'_>) {
+        self.series.fetch_add(1, Relaxed);
+        self.chunks.fetch_add(s.chunk_count() as u64, Relaxed);
+    }
+
+    /// Count decoded samples.
+    pub fn samples(&self, n: usize) {
+        self.samples.fetch_add(n as u64, Relaxed);
+    }
+
+    /// One line on stderr.
+    pub fn report(&self, db: &Db, mint: i64, maxt: i64) {
+        eprintln!(
+            "tsblock: stats: blocks {} opened, {} in range; series {}; chunks {}; samples {}; elapsed {:.3}s",
+            db.blocks().len(),
+            db.blocks_in(mint, maxt).count(),
+            self.series.load(Relaxed),
+            self.chunks.load(Relaxed),
+            self.samples.load(Relaxed),
+            self.started.elapsed().as_secs_f64()
+        );
+    }
 }

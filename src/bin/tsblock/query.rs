@@ -6,9 +6,10 @@ use anyhow::Context;
 use tsblock::db::Db;
 use tsblock::query::{parse_selector, Series};
 
+use crate::output::{self, Stats};
 use crate::render;
 use crate::timearg::TimeArgs;
-use crate::{output, Format};
+use crate::Format;
 
 /// Prometheus' stale marker: a NaN with this exact bit pattern.
 const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
@@ -36,6 +37,9 @@ pub struct Args {
     selector: String,
     #[command(flatten)]
     time: TimeArgs,
+    /// Print series, chunks and samples read, blocks opened and elapsed time to stderr
+    #[arg(long)]
+    stats: bool,
 }
 
 pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
@@ -56,9 +60,10 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
         Format::Csv => out.write_all(b"series,timestamp,value\n")?,
         Format::Text => {}
     }
+    let stats = Stats::start();
     let set = db.select(&[selector], start, end)?;
     let mut first = true;
-    for text in set.par_map(output::batch_size(), |s| format_series(&s, format)) {
+    for text in set.par_map(output::batch_size(), |s| format_series(&s, format, &stats)) {
         let Some(text) = text? else { continue };
         match format {
             Format::Json if !first => out.write_all(b",")?,
@@ -73,24 +78,36 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
         out.write_all(b"]}")?;
         out.write_all(render::JSON_END)?;
     }
-    output::finish(out)
+    output::finish(out)?;
+    if args.stats {
+        stats.report(&db, start, end);
+    }
+    Ok(())
 }
 
 /// The samples of a series without stale markers.
-fn samples(series: &Series<'_>) -> tsblock::Result<Vec<(i64, f64)>> {
+fn samples(series: &Series<'_>, stats: &Stats) -> tsblock::Result<Vec<(i64, f64)>> {
+    stats.series(series);
     let mut v = Vec::new();
+    let mut read = 0;
     for s in series.samples() {
         let (t, f) = s?;
+        read += 1;
         if f.to_bits() != STALE_NAN {
             v.push((t, f));
         }
     }
+    stats.samples(read);
     Ok(v)
 }
 
 /// One series in `format`, or `None` when it has no samples.
-fn format_series(series: &Series<'_>, format: Format) -> tsblock::Result<Option<Vec<u8>>> {
-    let samples = samples(series)?;
+fn format_series(
+    series: &Series<'_>,
+    format: Format,
+    stats: &Stats,
+) -> tsblock::Result<Option<Vec<u8>>> {
+    let samples = samples(series, stats)?;
     if samples.is_empty() {
         return Ok(None);
     }
