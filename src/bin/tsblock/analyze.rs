@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use rayon::prelude::*;
@@ -67,18 +68,15 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
         .transpose()?;
     let (dir, block_id) = resolve_args(&args, global);
     let block = open_block(&dir, block_id.as_deref())?;
-    let report = analyze(&block, matchers.as_deref(), args.extended)?;
+    let report = analyze(&block, matchers.as_deref(), args.extended, args.limit)?;
     let mut out = output::stdout();
     match global.format {
-        Format::Text => report.write_text(&mut out, args.selector.as_deref(), args.limit)?,
+        Format::Text => report.write_text(&mut out, args.selector.as_deref())?,
         Format::Json => {
-            serde_json::to_writer_pretty(
-                &mut out,
-                &report.json(args.selector.as_deref(), args.limit),
-            )?;
+            serde_json::to_writer_pretty(&mut out, &report.json(args.selector.as_deref()))?;
             out.write_all(b"\n")?;
         }
-        Format::Csv => report.write_csv(&mut out, args.selector.as_deref(), args.limit)?,
+        Format::Csv => report.write_csv(&mut out, args.selector.as_deref())?,
     }
     output::finish(out)
 }
@@ -192,11 +190,11 @@ impl Scan {
     }
 }
 
-fn scan(block: &Block, refs: &[u32], extended: bool) -> tsblock::Result<Scan> {
+/// Add the series `refs` of `block` to `s`.
+fn scan(block: &Block, refs: &[u32], extended: bool, mut s: Scan) -> tsblock::Result<Scan> {
     let ix = block.index();
     let meta = block.meta();
     let range = meta.max_time.wrapping_sub(meta.min_time) as u64;
-    let mut s = Scan::default();
     let mut entry = SeriesEntry::default();
     for &r in refs {
         ix.series(SeriesRef(r), &mut entry)?;
@@ -302,14 +300,16 @@ fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
     out
 }
 
-/// One line of a section: a count and the text promtool prints after it.
+/// One line of a section: a count and the text promtool prints after it (shared between
+/// the sections that list the same keys).
 #[derive(Clone)]
 struct Item {
     count: u64,
-    key: Vec<u8>,
+    key: Arc<[u8]>,
 }
 
-/// The analysis of one block, every section fully sorted (count descending, then text).
+/// The analysis of one block: the top `limit` entries of each section, sorted by count
+/// descending, then text.
 struct Report {
     block_id: String,
     range_ms: i64,
@@ -328,7 +328,26 @@ struct Report {
     fullness: Option<([u64; 10], u64)>,
 }
 
-fn analyze(block: &Block, matchers: Option<&[Matcher]>, extended: bool) -> anyhow::Result<Report> {
+/// Keep the `limit` first items in (count descending, text) order, sorted.
+fn top(items: &mut Vec<Item>, limit: usize) {
+    let order = |a: &Item, b: &Item| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key));
+    if limit == 0 {
+        items.clear();
+        return;
+    }
+    if limit < items.len() {
+        items.select_nth_unstable_by(limit - 1, order);
+        items.truncate(limit);
+    }
+    items.sort_unstable_by(order);
+}
+
+fn analyze(
+    block: &Block,
+    matchers: Option<&[Matcher]>,
+    extended: bool,
+    limit: usize,
+) -> anyhow::Result<Report> {
     let ix = block.index();
     let meta = block.meta();
     let refs = match matchers {
@@ -337,55 +356,81 @@ fn analyze(block: &Block, matchers: Option<&[Matcher]>, extended: bool) -> anyho
     };
     let scan = refs
         .par_chunks(BATCH)
-        .map(|refs| scan(block, refs, extended))
+        .try_fold(Scan::default, |acc, refs| scan(block, refs, extended, acc))
         .try_reduce(Scan::default, |a, b| Ok(a.merge(b)))?;
 
     let range = meta.max_time.wrapping_sub(meta.min_time);
     // promtool: uint64(float64(sum) / float64(maxTime - minTime)).
     let per_range = |sum: u64| (sum as f64 / range as f64) as u64;
 
-    // Pairs keyed by promtool's string `name=value`, which is what it counts.
-    let mut by_key: HashMap<Vec<u8>, PairStat> = HashMap::with_capacity(scan.pairs.len());
-    // Per label name: distinct values and their summed length.
+    // Label names, looked up once each.
+    let mut names: FxMap<u32, Arc<[u8]>> = FxMap::default();
+    for &n in scan.names.keys() {
+        names.insert(n, ix.symbol(n)?.into());
+    }
+    // Pairs as promtool keys them, the string `name=value`, with their name ordinal.
+    let pairs: Vec<((u32, u32), PairStat)> = scan.pairs.iter().map(|(&k, &v)| (k, v)).collect();
+    let keyed: Vec<(u32, Arc<[u8]>, PairStat)> = pairs
+        .par_iter()
+        .map(|&((n, v), stat)| {
+            let name = &names[&n];
+            let value = ix.symbol(v)?;
+            let mut key = Vec::with_capacity(name.len() + 1 + value.len());
+            key.extend_from_slice(name);
+            key.push(b'=');
+            key.extend_from_slice(value);
+            Ok((n, key.into(), stat))
+        })
+        .collect::<tsblock::Result<_>>()?;
+    drop(pairs);
+
+    // Per label name: distinct values and their summed length; series per metric name.
     let mut per_name: FxMap<u32, (u64, u64)> = FxMap::default();
     let mut metric_names = Vec::new();
-    let name_sym = ix.find_symbol(b"__name__")?;
-    for (&(n, v), stat) in &scan.pairs {
-        let (name, value) = (ix.symbol(n)?, ix.symbol(v)?);
-        let mut key = Vec::with_capacity(name.len() + 1 + value.len());
-        key.extend_from_slice(name);
-        key.push(b'=');
-        key.extend_from_slice(value);
-        let s = by_key.entry(key).or_default();
-        s.uncovered = s.uncovered.wrapping_add(stat.uncovered);
-        s.series += stat.series;
-        let nv = per_name.entry(n).or_default();
+    let metric_name = ix.find_symbol(b"__name__")?;
+    for (n, key, stat) in &keyed {
+        let name_len = names[n].len();
+        let nv = per_name.entry(*n).or_default();
         nv.0 += 1;
-        nv.1 += value.len() as u64;
-        if Some(n) == name_sym {
+        nv.1 += (key.len() - name_len - 1) as u64;
+        if Some(*n) == metric_name {
             metric_names.push(Item {
                 count: stat.series,
-                key: value.to_vec(),
+                key: key[name_len + 1..].into(),
             });
         }
     }
-    let mut churn_pairs = Vec::with_capacity(by_key.len());
-    let mut common_pairs = Vec::with_capacity(by_key.len());
-    for (key, stat) in &by_key {
+
+    // Distinct symbol pairs give distinct keys unless a label name holds '=' (possible
+    // with UTF-8 names): then merge the pairs that promtool's string-keyed map merges.
+    let mut keyed: Vec<(Arc<[u8]>, PairStat)> = keyed.into_iter().map(|(_, k, s)| (k, s)).collect();
+    if names.values().any(|n| n.contains(&b'=')) {
+        let mut merged: HashMap<Arc<[u8]>, PairStat> = HashMap::new();
+        for (k, v) in keyed {
+            let s = merged.entry(k).or_default();
+            s.uncovered = s.uncovered.wrapping_add(v.uncovered);
+            s.series += v.series;
+        }
+        keyed = merged.into_iter().collect();
+    }
+    let postings = keyed.len();
+    let mut churn_pairs = Vec::with_capacity(keyed.len());
+    let mut common_pairs = Vec::with_capacity(keyed.len());
+    for (key, stat) in keyed {
         churn_pairs.push(Item {
             count: per_range(stat.uncovered),
             key: key.clone(),
         });
         common_pairs.push(Item {
             count: stat.series,
-            key: key.clone(),
+            key,
         });
     }
     let (mut churn_names, mut value_lengths, mut cardinality) =
         (Vec::new(), Vec::new(), Vec::new());
-    for (&n, &(values, length)) in &per_name {
-        let name = ix.symbol(n)?.to_vec();
-        let uncovered = scan.names.get(&n).copied().unwrap_or(0);
+    for (n, &(values, length)) in &per_name {
+        let name = names[n].clone();
+        let uncovered = scan.names.get(n).copied().unwrap_or(0);
         churn_names.push(Item {
             count: per_range(uncovered),
             key: name.clone(),
@@ -407,16 +452,14 @@ fn analyze(block: &Block, matchers: Option<&[Matcher]>, extended: bool) -> anyho
         &mut cardinality,
         &mut metric_names,
     ];
-    sections.par_iter_mut().for_each(|items| {
-        items.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-    });
+    sections.par_iter_mut().for_each(|items| top(items, limit));
     Ok(Report {
         block_id: meta.ulid.clone(),
         range_ms: range,
         num_series: meta.stats.num_series,
         matched_series: refs.len(),
         label_names: per_name.len(),
-        postings: by_key.len(),
+        postings,
         postings_entries: scan.entries,
         churn_pairs,
         churn_names,
@@ -465,12 +508,7 @@ impl Report {
         })
     }
 
-    fn write_text(
-        &self,
-        out: &mut impl Write,
-        selector: Option<&str>,
-        limit: usize,
-    ) -> std::io::Result<()> {
+    fn write_text(&self, out: &mut impl Write, selector: Option<&str>) -> std::io::Result<()> {
         writeln!(out, "Block ID: {}", self.block_id)?;
         writeln!(out, "Duration: {}", self.duration())?;
         writeln!(out, "Series: {}", self.num_series)?;
@@ -489,7 +527,7 @@ impl Report {
         )?;
         for ((title, _), items) in SECTIONS.iter().zip(self.sections()) {
             writeln!(out, "\n{title}:")?;
-            for item in items.iter().take(limit) {
+            for item in items.iter() {
                 write!(out, "{} ", item.count)?;
                 out.write_all(&item.key)?;
                 out.write_all(b"\n")?;
@@ -508,7 +546,7 @@ impl Report {
         Ok(())
     }
 
-    fn json(&self, selector: Option<&str>, limit: usize) -> serde_json::Value {
+    fn json(&self, selector: Option<&str>) -> serde_json::Value {
         let mut obj = serde_json::Map::new();
         let mut put = |k: &str, v: serde_json::Value| {
             obj.insert(k.to_owned(), v);
@@ -533,7 +571,6 @@ impl Report {
         for ((_, name), items) in SECTIONS.iter().zip(self.sections()) {
             let items: Vec<JsonItem> = items
                 .iter()
-                .take(limit)
                 .map(|i| JsonItem {
                     count: i.count,
                     key: String::from_utf8_lossy(&i.key).into_owned(),
@@ -552,12 +589,7 @@ impl Report {
         serde_json::Value::Object(obj)
     }
 
-    fn write_csv(
-        &self,
-        out: &mut impl Write,
-        selector: Option<&str>,
-        limit: usize,
-    ) -> std::io::Result<()> {
+    fn write_csv(&self, out: &mut impl Write, selector: Option<&str>) -> std::io::Result<()> {
         let mut row = |section: &str, count: String, key: &[u8]| -> std::io::Result<()> {
             write!(out, "{section},{count},")?;
             write_csv_field(out, key)?;
@@ -575,7 +607,7 @@ impl Report {
         row("postings", self.postings.to_string(), b"")?;
         row("postingsEntries", self.postings_entries.to_string(), b"")?;
         for ((_, name), items) in SECTIONS.iter().zip(self.sections()) {
-            for item in items.iter().take(limit) {
+            for item in items.iter() {
                 row(name, item.count.to_string(), &item.key)?;
             }
         }
