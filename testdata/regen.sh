@@ -54,6 +54,8 @@ done
 
 echo "== goldens" >&2
 python3 "$GEN/goldens.py" "$TD"
+python3 "$GEN/list_analyze_goldens.py" "$TD"
+python3 "$GEN/api_goldens.py"
 
 echo "== blocks -> golden/blocks.txt (promtool tsdb list, run on copies)" >&2
 for d in multi overlap overlap_abc tombstones stale; do

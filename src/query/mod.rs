@@ -96,6 +96,15 @@ fn postings_per_block<'db>(
         .collect()
 }
 
+impl Block {
+    /// Sorted refs of this block's series that match all of `matchers` (a series lacking a
+    /// label has value "" for it), found through the postings as Prometheus does. No
+    /// matchers select nothing.
+    pub fn select_postings(&self, matchers: &[Matcher]) -> Result<Vec<u32>> {
+        select::select_postings(self.index(), matchers)
+    }
+}
+
 impl Db {
     /// Series matching any of `selectors` that have samples in the closed range
     /// `[mint, maxt]`, in label order. Each selector is a list of matchers that must all

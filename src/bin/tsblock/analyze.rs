@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tsblock::db::is_ulid;
 use tsblock::format::SeriesRef;
-use tsblock::index::{IndexReader, SeriesEntry};
+use tsblock::index::SeriesEntry;
 use tsblock::query::parse_metric_selector;
 use tsblock::{Block, Matcher};
 
@@ -232,74 +232,6 @@ fn scan(block: &Block, refs: &[u32], extended: bool, mut s: Scan) -> tsblock::Re
     Ok(s)
 }
 
-/// Sorted series refs of `ix` matching all `matchers` (Prometheus semantics: a series
-/// lacking a label has value "" for it).
-fn matching_refs(ix: &IndexReader, matchers: &[Matcher]) -> tsblock::Result<Vec<u32>> {
-    let mut required: Vec<Vec<u32>> = Vec::new();
-    let mut excluded: Vec<u32> = Vec::new();
-    for m in matchers {
-        let name = m.name().as_bytes();
-        let accepts_empty = m.matches_empty();
-        let mut list = Vec::new();
-        match m.set_matches() {
-            // `=` and literal alternations that reject "": direct lookups.
-            Some(values) if !accepts_empty => {
-                for v in values {
-                    if let Some(off) = ix.postings_offset(name, v.as_bytes())? {
-                        ix.read_postings(off, &mut list)?;
-                    }
-                }
-            }
-            _ => {
-                // Series whose value the matcher accepts (when it rejects "": they are the
-                // only ones that can match) or rejects (when it accepts "": they are the
-                // only ones that cannot).
-                for item in ix.label_values(name) {
-                    let (value, off) = item?;
-                    if m.matches(value) != accepts_empty {
-                        ix.read_postings(off, &mut list)?;
-                    }
-                }
-            }
-        }
-        list.sort_unstable();
-        list.dedup();
-        if accepts_empty {
-            excluded.extend(list);
-        } else {
-            required.push(list);
-        }
-    }
-    required.sort_by_key(Vec::len);
-    let mut lists = required.into_iter();
-    let mut refs = match lists.next() {
-        Some(first) => lists.fold(first, |acc, l| intersect(&acc, &l)),
-        None => ix.all_postings()?,
-    };
-    if !excluded.is_empty() {
-        excluded.sort_unstable();
-        excluded.dedup();
-        refs.retain(|r| excluded.binary_search(r).is_err());
-    }
-    Ok(refs)
-}
-
-fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
-        match x.cmp(&y) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(x);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out
-}
-
 /// One line of a section: a count and the text promtool prints after it (shared between
 /// the sections that list the same keys).
 #[derive(Clone)]
@@ -351,7 +283,7 @@ fn analyze(
     let ix = block.index();
     let meta = block.meta();
     let refs = match matchers {
-        Some(ms) => matching_refs(ix, ms)?,
+        Some(ms) => block.select_postings(ms)?,
         None => ix.all_postings()?,
     };
     let scan = refs
@@ -646,12 +578,6 @@ fn write_csv_field(out: &mut impl Write, field: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn intersect_keeps_common_refs() {
-        assert_eq!(intersect(&[1, 3, 5, 7], &[2, 3, 4, 7, 9]), vec![3, 7]);
-        assert!(intersect(&[], &[1]).is_empty());
-    }
 
     #[test]
     fn csv_fields_are_quoted_when_needed() {
