@@ -134,8 +134,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.series == 0 {
         bail!("--series must be at least 1");
     }
-    if args.start.checked_add(args.duration).is_none() {
-        bail!("--start plus --duration overflows");
+    // Keep block arithmetic (2h windows around the range) far from the ends of i64.
+    const LIMIT: i64 = 1 << 62;
+    match args.start.checked_add(args.duration) {
+        Some(end) if args.start > -LIMIT && end < LIMIT => {}
+        _ => bail!("--start and --start + --duration must be within ±2^62 ms"),
     }
     let t0 = Instant::now();
     let model = Model::new(

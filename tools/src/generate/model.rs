@@ -254,6 +254,8 @@ fn families() -> Vec<FamilyDef> {
 /// A target: one scraped process.
 struct Target {
     job: usize,
+    /// The same for every pod of the job.
+    job_seed: u64,
     labels: Vec<(String, String)>,
     timing: Timing,
     seed: u64,
@@ -271,7 +273,7 @@ impl Model {
         let job_subsystems: Vec<Vec<usize>> = (0..JOBS.len())
             .map(|_| {
                 let mut picked: Vec<usize> = Vec::new();
-                while picked.len() < 3 {
+                while picked.len() < 2 {
                     let s = rng.below(SUBSYSTEMS.len() as u64) as usize;
                     if !picked.contains(&s) {
                         picked.push(s);
@@ -322,8 +324,9 @@ impl Model {
         let job = (slot % JOBS.len() as u64) as usize;
         let span = end - start;
         let mut windows: Vec<(i64, i64)> = Vec::new();
-        let roll = rng.f64();
-        if roll < 0.25 && span > 4 {
+        // Every 4th replica slot sees rolling restarts, every 6th has a pod that comes late
+        // or leaves early; the times are random.
+        if slot % 4 == 1 && span > 4 {
             // Rolling restarts: 2-4 pods one after the other.
             let pods = 2 + rng.below(3) as i64;
             let mut from = start;
@@ -339,7 +342,7 @@ impl Model {
                 }
                 from = to;
             }
-        } else if roll < 0.35 && span > 4 {
+        } else if slot % 6 == 4 && span > 4 {
             // A pod that comes up late or goes away early.
             let a = start + (rng.f64() * 0.6 * span as f64) as i64;
             let b = a + ((0.2 + rng.f64() * 0.4) * span as f64) as i64;
@@ -374,6 +377,7 @@ impl Model {
                 );
                 Target {
                     job,
+                    job_seed: hash(seed, job as u64, 2),
                     labels: vec![
                         ("instance".into(), instance),
                         ("job".into(), job_name.into()),
@@ -426,6 +430,13 @@ impl Model {
             }
             let s = fi.saturating_sub(1) / 10;
             if def.template != usize::MAX && !subsystems.contains(&s) {
+                continue;
+            }
+            // A job exposes most, not all, of its subsystems' families.
+            if def.template > 0
+                && def.template != usize::MAX
+                && unit(hash(target.job_seed, fi as u64, 3)) < 0.4
+            {
                 continue;
             }
             let h = |n: u64| hash(target.seed, fi as u64, n);
