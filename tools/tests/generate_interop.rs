@@ -145,6 +145,7 @@ fn promtool_backfill_of_openmetrics_gives_identical_chunks() {
         let (mx, my) = (x.meta(), y.meta());
         assert_eq!(window(mx.min_time), window(my.min_time));
         assert_eq!(mx.stats, my.stats);
+        same_index_as_promtool(x, y);
         for seg in ["000001", "000002"] {
             let (p, q) = (
                 x.dir().join("chunks").join(seg),
@@ -161,4 +162,43 @@ fn promtool_backfill_of_openmetrics_gives_identical_chunks() {
             }
         }
     }
+}
+
+/// Our index equals promtool 2.42's except for the label indices and label offset table,
+/// which 2.42 writes and we (like Prometheus ≥ 3.7) omit: header, symbols and series are
+/// byte-identical, the postings lists too, and the postings offset table has the same
+/// entries at the same offsets relative to the first list.
+fn same_index_as_promtool(ours: &tsblock::Block, theirs: &tsblock::Block) {
+    let (a, b) = (ours.index(), theirs.index());
+    let (ta, tb) = (a.toc(), b.toc());
+    let fa = std::fs::read(a.path()).unwrap();
+    let fb = std::fs::read(b.path()).unwrap();
+    let ua = |v: u64| v as usize;
+    assert!(
+        fa[..ua(ta.label_indices)] == fb[..ua(tb.label_indices)],
+        "symbols or series differ"
+    );
+    assert_eq!(ta.label_offset_table, ta.postings_table);
+    assert_eq!(ta.label_indices, ta.postings);
+    let align = |v: u64| v.next_multiple_of(4);
+    let (pa, pb) = (align(ta.postings), align(tb.postings));
+    assert!(
+        fa[ua(pa)..ua(ta.postings_table)] == fb[ua(pb)..ua(tb.label_offset_table)],
+        "postings lists differ"
+    );
+    let table = |ix: &tsblock::index::IndexReader, start: u64| {
+        let mut v = vec![(
+            Vec::new(),
+            Vec::new(),
+            ix.postings_offset(b"", b"").unwrap().unwrap() - start,
+        )];
+        for name in ix.label_names() {
+            for e in ix.label_values(name) {
+                let (value, off) = e.unwrap();
+                v.push((name.to_vec(), value.to_vec(), off - start));
+            }
+        }
+        v
+    };
+    assert_eq!(table(a, pa), table(b, pb));
 }
