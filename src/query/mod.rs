@@ -258,6 +258,47 @@ impl<'db> SeriesSet<'db> {
     }
 }
 
+impl<'db> SeriesSet<'db> {
+    /// Map every series through `map` on rayon's pool and hand the results to `consume` in
+    /// series order, pipelined: while one batch of `batch` series is mapped, the previous
+    /// batch is consumed and the next one collected, so writing output overlaps decoding.
+    /// Stops at the first error, after consuming every result before it.
+    pub fn par_for_each<T, F, C>(mut self, batch: usize, map: F, mut consume: C) -> Result<()>
+    where
+        T: Send,
+        F: Fn(Series<'db>) -> Result<T> + Sync,
+        C: FnMut(T) -> Result<()> + Send,
+    {
+        let batch = batch.max(1);
+        let take = |set: &mut Self| set.by_ref().take(batch).collect::<Result<Vec<_>>>();
+        let drain = |mapped: &mut Vec<Result<T>>, consume: &mut C| {
+            mapped.drain(..).try_for_each(|r| consume(r?))
+        };
+        let mut current = take(&mut self)?;
+        let mut mapped: Vec<Result<T>> = Vec::new();
+        while !current.is_empty() || !mapped.is_empty() {
+            let (next_mapped, (consumed, next)) = rayon::join(
+                || current.into_par_iter().map(&map).collect::<Vec<_>>(),
+                || match drain(&mut mapped, &mut consume) {
+                    Ok(()) => (Ok(()), take(&mut self)),
+                    Err(e) => (Err(e), Ok(Vec::new())),
+                },
+            );
+            consumed?;
+            mapped = next_mapped;
+            current = match next {
+                Ok(next) => next,
+                Err(e) => {
+                    // Series read before the error still go out first.
+                    drain(&mut mapped, &mut consume)?;
+                    return Err(e);
+                }
+            };
+        }
+        Ok(())
+    }
+}
+
 /// Ordered parallel map over a [`SeriesSet`]; see [`SeriesSet::par_map`].
 pub struct ParMap<'db, T, F> {
     set: SeriesSet<'db>,

@@ -1,7 +1,6 @@
 //! `tsblock dump`: every sample of the selected series, byte-identical to
 //! `promtool tsdb dump`.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -48,9 +47,11 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
     let stats = Stats::start();
     let mut out = output::stdout();
     let set = db.select(&selectors, args.min_time, args.max_time)?;
-    for text in set.par_map(output::batch_size(), |s| format_series(s, &stats)) {
-        out.write_all(&text?)?;
-    }
+    set.par_for_each(
+        output::batch_size(),
+        |s| format_series(s, &stats),
+        |text| output::write(&mut out, &text),
+    )?;
     output::finish(out)?;
     if args.stats {
         stats.report(&db, args.min_time, args.max_time);

@@ -1,14 +1,15 @@
 //! Output plumbing shared by the subcommands: locked, buffered stdout and error text.
 
-use std::io::{self, BufWriter, StdoutLock, Write};
+use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
 use tsblock::{Db, Series};
 
-/// A large buffer on the locked stdout: dumps write millions of short lines.
-pub fn stdout() -> BufWriter<StdoutLock<'static>> {
-    BufWriter::with_capacity(1 << 16, io::stdout().lock())
+/// A large buffer on stdout: dumps write millions of short lines. Not a `StdoutLock`, so
+/// the writer can move to the thread that consumes results; each 64 KiB flush locks once.
+pub fn stdout() -> BufWriter<Stdout> {
+    BufWriter::with_capacity(1 << 16, io::stdout())
 }
 
 /// Series per parallel batch: a few per worker keeps every core busy while bounding the
@@ -36,6 +37,12 @@ pub fn one_line(e: &anyhow::Error) -> String {
         }
     }
     parts.join(": ")
+}
+
+/// Write from a pipeline's consumer. A closed pipe stays recognisable in the error chain.
+pub fn write(out: &mut impl Write, bytes: &[u8]) -> tsblock::Result<()> {
+    out.write_all(bytes)
+        .map_err(|e| tsblock::Error::io("<stdout>", e))
 }
 
 /// Flush, treating a closed pipe as the reader's choice rather than an error.

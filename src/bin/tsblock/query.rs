@@ -63,17 +63,21 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
     let stats = Stats::start();
     let set = db.select(&[selector], start, end)?;
     let mut first = true;
-    for text in set.par_map(output::batch_size(), |s| format_series(&s, format, &stats)) {
-        let Some(text) = text? else { continue };
-        match format {
-            Format::Json if !first => out.write_all(b",")?,
-            // A blank line between series.
-            Format::Text if !first => out.write_all(b"\n")?,
-            _ => {}
-        }
-        first = false;
-        out.write_all(&text)?;
-    }
+    set.par_for_each(
+        output::batch_size(),
+        |s| format_series(&s, format, &stats),
+        |text| {
+            let Some(text) = text else { return Ok(()) };
+            match format {
+                Format::Json if !first => output::write(&mut out, b",")?,
+                // A blank line between series.
+                Format::Text if !first => output::write(&mut out, b"\n")?,
+                _ => {}
+            }
+            first = false;
+            output::write(&mut out, &text)
+        },
+    )?;
     if format == Format::Json {
         out.write_all(b"]}")?;
         out.write_all(render::JSON_END)?;
