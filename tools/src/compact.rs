@@ -27,6 +27,15 @@
 //! (what Prometheus does at startup), then goes on planning. A query that already has a
 //! source block open keeps reading it while it is deleted (its files stay mapped).
 //!
+//! One limit comes from the read semantics, not from the writing: when merged blocks hold
+//! *conflicting* duplicates (same series and timestamp, different values), which value a
+//! query shows depends on the exact set of blocks (promtool's heap-based merge). In the
+//! short window where the new block sits beside its sources, a query may show another of
+//! the conflicting values; no sample is lost or duplicated, and finishing (or re-running)
+//! the compaction restores the exact result. No order of renames avoids this; a reader
+//! that hides blocks listed as `parents` of another block (as the Prometheus server does)
+//! would.
+//!
 //! Do not run it on the data dir of a running Prometheus.
 
 pub mod plan;
