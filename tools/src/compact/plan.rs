@@ -472,9 +472,16 @@ mod tests {
         // Eager merges what it can.
         let eager = PlanOptions {
             eager: true,
-            ..opts()
+            ..PlanOptions::default()
         };
         assert_eq!(names(&plan_next(&blocks[..2], &eager).unwrap()), ["1", "2"]);
+        // Without keep_newest the newest block takes part, but still only in a full range
+        // or one ending before the newest block starts.
+        assert_eq!(plan_next(&blocks[..2], &PlanOptions::default()), None);
+        assert_eq!(
+            names(&plan_next(&blocks, &PlanOptions::default()).unwrap()),
+            ["1", "2", "3"]
+        );
     }
 
     #[test]
