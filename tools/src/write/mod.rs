@@ -184,6 +184,7 @@ pub struct BlockWriter {
     tombstones: Vec<(SeriesId, i64, i64)>,
     /// Scratch for encoded chunks of the current series.
     encoded: Vec<(i64, i64, Vec<u8>)>,
+    sync: bool,
     done: bool,
 }
 
@@ -231,6 +232,7 @@ impl BlockWriter {
             hints: Vec::new(),
             tombstones: Vec::new(),
             encoded: Vec::new(),
+            sync: true,
             done: false,
         };
         std::fs::create_dir(&chunks_dir).map_err(|e| WriteError::io(&chunks_dir, e))?;
@@ -282,7 +284,15 @@ impl BlockWriter {
             });
         }
         self.segments = SegmentWriter::new(self.segments.dir(), bytes);
+        self.segments.set_sync(self.sync);
         Ok(())
+    }
+
+    /// Turn fsync off (or back on). Without it the block still appears atomically (by
+    /// rename) but may be lost or torn by a power failure: for tests and scratch data.
+    pub fn set_sync(&mut self, sync: bool) {
+        self.sync = sync;
+        self.segments.set_sync(sync);
     }
 
     fn intern(&mut self, s: &[u8]) -> u32 {
@@ -538,6 +548,7 @@ impl BlockWriter {
 
         let index_path = self.tmp.join("index");
         let mut ix = IndexWriter::create(&index_path)?;
+        ix.set_sync(self.sync);
         ix.write_symbols(symbols)?;
         let mut refs: Vec<u32> = Vec::with_capacity(self.series.len());
         let mut labels_buf: Vec<(u32, u32)> = Vec::new();
@@ -576,7 +587,7 @@ impl BlockWriter {
         let tomb = encode_tombstones(&ts)?;
         let num_tombstones = tombstones_count(&ts);
         bytes = bytes.saturating_add(tomb.len() as u64);
-        file::write_file_synced(&self.tmp.join("tombstones"), &tomb)?;
+        file::write_file_synced(&self.tmp.join("tombstones"), &tomb, self.sync)?;
 
         let info = MetaInfo {
             ulid: self.ulid,
@@ -600,14 +611,18 @@ impl BlockWriter {
         let json = info.to_json();
         bytes = bytes.saturating_add(json.len() as u64);
         let meta_path = self.tmp.join("meta.json");
-        file::write_file_synced(&meta_path, &json)?;
+        file::write_file_synced(&meta_path, &json, self.sync)?;
         let meta = BlockMeta::parse(&json, &meta_path)?;
 
-        file::sync_dir(&self.tmp)?;
+        if self.sync {
+            file::sync_dir(&self.tmp)?;
+        }
         let path = self.data_dir.join(self.ulid.to_string());
         std::fs::rename(&self.tmp, &path).map_err(|e| WriteError::io(&path, e))?;
         self.done = true;
-        file::sync_dir(&self.data_dir)?;
+        if self.sync {
+            file::sync_dir(&self.data_dir)?;
+        }
         Ok(WrittenBlock {
             path,
             ulid: self.ulid,
