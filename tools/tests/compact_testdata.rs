@@ -309,3 +309,38 @@ fn an_open_query_keeps_reading_deleted_sources() {
     }
     assert_same_dump(&text, &want, "query over deleted blocks");
 }
+
+#[test]
+fn empty_results_are_not_written() {
+    use tsblock_tools::write::BlockWriter;
+    let tmp = verify_support::TempDir::new("empty");
+    let dir = tmp.path();
+    let kept = tsblock::Labels::from_pairs([("__name__", "kept")]);
+    let mut w = BlockWriter::create(dir, 0, 7_200_000).unwrap();
+    w.add_series(&kept, &[(1000, 3.0)]).unwrap();
+    let kept_block = w.finish().unwrap().path;
+    // The newest block's only series is deleted entirely: Prometheus' rules rewrite it,
+    // and the rewrite has no samples.
+    let gone = tsblock::Labels::from_pairs([("__name__", "gone")]);
+    let mut w = BlockWriter::create(dir, 7_200_000, 14_400_000).unwrap();
+    let id = w
+        .add_series(&gone, &[(7_201_000, 1.0), (7_202_000, 2.0)])
+        .unwrap()
+        .unwrap();
+    w.set_tombstones([(id, 7_200_000, 7_300_000)]).unwrap();
+    let deleted = w.finish().unwrap().path;
+    let want = dump(dir);
+    assert_eq!(
+        String::from_utf8_lossy(&want),
+        "{__name__=\"kept\"} 3 1000\n"
+    );
+
+    let report = compact_dir(dir, &PlanOptions::default(), &|_| {}).unwrap();
+    assert_eq!(report.steps.len(), 1, "{report:?}");
+    assert_eq!(report.steps[0].step.reason, Reason::Tombstones);
+    assert!(report.steps[0].written.is_none(), "{report:?}");
+    assert!(!deleted.exists());
+    assert!(kept_block.exists());
+    assert_eq!(blocks(dir), [kept_block]);
+    assert_same_dump(&dump(dir), &want, "after removing the empty block");
+}
