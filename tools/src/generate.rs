@@ -217,7 +217,7 @@ pub fn write_blocks(model: &Model, dir: &Path, show_progress: bool) -> anyhow::R
         let mut w = BlockWriter::create(dir, from, to)?;
         // promtool's create-blocks-from appends with a chunk range of twice the block
         // duration; use the same so the chunks come out identical.
-        w.set_chunk_range(2 * BLOCK_DURATION)?;
+        w.set_chunk_range(crate::write::PROMTOOL_CHUNK_RANGE)?;
         let mut samples = 0u64;
         for (i, st) in states.iter_mut().enumerate() {
             buf.clear();

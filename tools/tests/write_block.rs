@@ -124,7 +124,6 @@ fn bad_input_is_an_error_not_a_panic() {
         .is_err());
     // Pre-encoded chunks: unknown encoding, no count, overlapping, outside the range.
     use tsblock_tools::write::ChunkInput;
-    let data = [0u8, 1, 2, 3];
     let c = |min, max, encoding, data: &'static [u8]| ChunkInput {
         min_time: min,
         max_time: max,
@@ -140,7 +139,6 @@ fn bad_input_is_an_error_not_a_panic() {
         .add_series_chunks(&b, &[c(1, 5, 1, &[0, 1]), c(5, 6, 1, &[0, 1])])
         .is_err());
     assert!(w.add_series_chunks(&b, &[c(1, 1000, 1, &[0, 1])]).is_err());
-    let _ = data;
     // Still usable after all that.
     w.add_series(&l(&[("a", "2")]), &s).unwrap();
     let b = w.finish().unwrap();
@@ -303,5 +301,23 @@ fn precoded_chunks_and_compaction_lineage() {
     assert!(got.ends_with("{__name__=\"x\"} -1 5000\n"), "{got}");
     if let Some(p) = promtool() {
         assert_eq!(got.as_bytes(), promtool_dump(&p, tmp.path()));
+    }
+}
+
+#[test]
+fn empty_block_is_valid() {
+    let tmp = TempDir::new("empty");
+    let w = BlockWriter::create(tmp.path(), 0, 1000).unwrap();
+    let b = w.finish().unwrap();
+    assert_eq!(b.meta.stats.num_series, 0);
+    assert_eq!(b.segments, 0);
+    let json = std::fs::read_to_string(b.path.join("meta.json")).unwrap();
+    assert!(json.contains("\"stats\": {},"), "{json}");
+    let db = Db::open(tmp.path()).unwrap();
+    assert_eq!(db.blocks().len(), 1);
+    assert!(db.blocks()[0].index().all_postings().unwrap().is_empty());
+    assert!(tsblock_dump(tmp.path()).is_empty());
+    if let Some(p) = promtool() {
+        assert!(promtool_dump(&p, tmp.path()).is_empty());
     }
 }

@@ -47,7 +47,9 @@ use tsblock::Labels;
 use ulid::Ulid;
 
 pub use chunks::{RawChunk, SegmentWriter, DEFAULT_SEGMENT_SIZE};
-pub use cut::{range_end, ChunkCutter, DEFAULT_CHUNK_RANGE, SAMPLES_PER_CHUNK};
+pub use cut::{
+    range_end, ChunkCutter, DEFAULT_CHUNK_RANGE, PROMTOOL_CHUNK_RANGE, SAMPLES_PER_CHUNK,
+};
 pub use index::IndexWriter;
 pub use meta::{BlockDesc, MetaInfo, Stats};
 pub use tombstones::{encode_tombstones, write_tombstones, Tombstone};
@@ -265,7 +267,8 @@ impl BlockWriter {
 
     /// Chunk range for [`add_series`](BlockWriter::add_series)' cutting (see
     /// [`ChunkCutter`]); default [`DEFAULT_CHUNK_RANGE`] (2h), what a server uses. promtool
-    /// 2.42's `create-blocks-from` uses twice its block duration (4h).
+    /// 2.42's `create-blocks-from` uses twice its block duration: [`PROMTOOL_CHUNK_RANGE`]
+    /// (4h) for its default 2h blocks.
     pub fn set_chunk_range(&mut self, range_ms: i64) -> Result<()> {
         if range_ms < 1 {
             return Err(WriteError::Invalid {
