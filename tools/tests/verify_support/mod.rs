@@ -1,0 +1,162 @@
+//! Helpers shared by the verify and compact integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tsblock::Db;
+
+/// The repository's `testdata/`.
+pub fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata")
+}
+
+/// A fresh, empty temporary directory, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "tsblock-tools-test-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Copy a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+/// A copy of `testdata/<name>` in a temp dir: (guard, data dir).
+pub fn copy_testdata(name: &str) -> (TempDir, PathBuf) {
+    let tmp = TempDir::new(name);
+    let dir = tmp.path().join(name);
+    copy_dir(&testdata().join(name), &dir);
+    (tmp, dir)
+}
+
+/// Block directories of a data dir (ULID names), sorted.
+pub fn blocks(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(tsblock::db::is_ulid)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// What `tsblock dump DIR` prints: every sample of every series, promtool's format.
+pub fn dump(dir: &Path) -> Vec<u8> {
+    let db = Db::open(dir).unwrap();
+    assert!(
+        db.skipped().is_empty(),
+        "skipped blocks: {:?}",
+        db.skipped()
+    );
+    let mut out = Vec::new();
+    for s in db.select(&[], i64::MIN, i64::MAX).unwrap() {
+        let s = s.unwrap();
+        let mut prefix = Vec::new();
+        tsblock::promtext::write_labels(&mut prefix, s.labels().iter());
+        prefix.push(b' ');
+        for sample in s.samples() {
+            let (t, v) = sample.unwrap();
+            out.extend_from_slice(&prefix);
+            tsblock::promtext::write_float(&mut out, v);
+            out.extend_from_slice(format!(" {t}\n").as_bytes());
+        }
+    }
+    out
+}
+
+/// The `promtool` binary, or `None` when it is not installed. Under CI a missing promtool
+/// is a failure, not a reason to skip.
+pub fn promtool() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("promtool"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() && std::env::var_os("CI").is_some() {
+        panic!("promtool is required under CI (install Debian's `prometheus`)");
+    }
+    found
+}
+
+/// `promtool tsdb dump` of a copy of `dir` (only its ULID blocks, plus the empty `wal/`
+/// that promtool 2.42 needs); `None` without promtool.
+pub fn promtool_dump(dir: &Path) -> Option<Vec<u8>> {
+    let promtool = promtool()?;
+    let tmp = TempDir::new("promtool");
+    for b in blocks(dir) {
+        copy_dir(&b, &tmp.path().join(b.file_name().unwrap()));
+    }
+    std::fs::create_dir_all(tmp.path().join("wal")).unwrap();
+    let out = Command::new(promtool)
+        .args(["tsdb", "dump"])
+        .arg(tmp.path())
+        .output()
+        .expect("run promtool");
+    assert!(
+        out.status.success(),
+        "promtool tsdb dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(out.stdout)
+}
+
+/// The first line where two outputs differ, for readable failures.
+pub fn first_difference(got: &[u8], want: &[u8]) -> String {
+    let (g, w) = (String::from_utf8_lossy(got), String::from_utf8_lossy(want));
+    for (i, (a, b)) in g.lines().zip(w.lines()).enumerate() {
+        if a != b {
+            return format!("line {}:\n  got:  {a}\n  want: {b}", i + 1);
+        }
+    }
+    format!(
+        "line counts differ: got {}, want {}",
+        g.lines().count(),
+        w.lines().count()
+    )
+}
+
+/// Assert two dumps are byte-identical, showing the first difference.
+pub fn assert_same_dump(got: &[u8], want: &[u8], what: &str) {
+    assert!(
+        got == want,
+        "{what}: dumps differ: {}",
+        first_difference(got, want)
+    );
+}
