@@ -13,6 +13,7 @@
 
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -39,6 +40,9 @@ pub struct RawChunk<'a> {
 #[derive(Debug)]
 struct Segment {
     path: PathBuf,
+    /// Opened with the block, so the segment stays readable if the block is deleted
+    /// (compaction retiring it) before a query first touches it.
+    file: File,
     map: OnceLock<Bytes>,
 }
 
@@ -47,7 +51,7 @@ impl Segment {
         if let Some(b) = self.map.get() {
             return Ok(b);
         }
-        let b = Bytes::map_file(&self.path, Access::Normal)?;
+        let b = Bytes::map(&self.file, &self.path, Access::Normal)?;
         check_header(&b).map_err(|e| e.at(&self.path, Section::SegmentHeader))?;
         // If another thread won the race its (identical) map is kept and ours dropped.
         let _ = self.map.set(b);
@@ -84,7 +88,7 @@ pub struct ChunkReader {
 }
 
 impl ChunkReader {
-    /// List `<block>/chunks/`; files are mapped later, on first use.
+    /// List and open `<block>/chunks/`; files are mapped later, on first use.
     pub fn open(dir: &Path) -> Result<ChunkReader> {
         let mut names: Vec<(u64, PathBuf)> = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
@@ -98,11 +102,15 @@ impl ChunkReader {
         names.sort();
         let segments = names
             .into_iter()
-            .map(|(_, path)| Segment {
-                path,
-                map: OnceLock::new(),
+            .map(|(_, path)| {
+                let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+                Ok(Segment {
+                    path,
+                    file,
+                    map: OnceLock::new(),
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(ChunkReader {
             dir: dir.to_owned(),
             segments,

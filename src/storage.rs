@@ -55,13 +55,19 @@ impl Bytes {
     /// (mapping zero bytes fails on Linux).
     pub fn map_file(path: &Path, access: Access) -> Result<Bytes> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        Bytes::map(&file, path, access)
+    }
+
+    /// Map an already open file (`path` names it in errors). A file opened before it was
+    /// unlinked can still be mapped after.
+    pub fn map(file: &File, path: &Path, access: Access) -> Result<Bytes> {
         let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
         if len == 0 {
             return Ok(Bytes::from_vec(Vec::new()));
         }
         // SAFETY: the map is read-only (PROT_READ, MAP_SHARED) and we rely on the module's
         // contract that block files are neither modified nor truncated while mapped.
-        let map = unsafe { MmapOptions::new().map(&file) }.map_err(|e| Error::io(path, e))?;
+        let map = unsafe { MmapOptions::new().map(file) }.map_err(|e| Error::io(path, e))?;
         #[cfg(unix)]
         {
             let advice = match access {
@@ -121,6 +127,31 @@ impl std::fmt::Debug for Bytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Bytes({} bytes)", self.len())
     }
+}
+
+/// Raise the soft limit on open files to the hard limit, as the Go runtime does for
+/// Prometheus' tools: tsblock keeps one descriptor per chunk segment open so that blocks
+/// deleted during a query stay readable, and large data dirs have thousands of segments.
+/// Returns the new soft limit. Binaries call this once at start; a library user decides.
+#[cfg(unix)]
+pub fn raise_fd_limit() -> std::io::Result<u64> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass by pointer.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if lim.rlim_cur < lim.rlim_max {
+        lim.rlim_cur = lim.rlim_max;
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every unix
+    Ok(lim.rlim_cur as u64)
 }
 
 #[cfg(test)]

@@ -242,3 +242,39 @@ fn selection_agrees_with_brute_force_matching() {
         );
     }
 }
+
+#[test]
+fn query_keeps_working_after_its_blocks_are_deleted() {
+    // Compaction retires source blocks while queries may have them open: every file was
+    // opened at Db::open, so unlinking the whole directory must not disturb the query,
+    // even for chunk segments it had not touched yet.
+    let want = dump_all(&testdata().join("overlap"));
+    let tmp = TempDir::new("deleted");
+    copy_dir(&testdata().join("overlap"), tmp.path());
+    let db = Db::open(tmp.path()).unwrap();
+    let set = db.select(&[], i64::MIN, i64::MAX).unwrap();
+    std::fs::remove_dir_all(tmp.path()).unwrap();
+    let got: Vec<_> = set.map(|s| collect(s.unwrap()).unwrap()).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn pipelined_for_each_equals_sequential() {
+    let db = Db::open(&testdata().join("multi")).unwrap();
+    let seq: Vec<_> = db
+        .select(&[], i64::MIN, i64::MAX)
+        .unwrap()
+        .map(|s| collect(s.unwrap()).unwrap())
+        .collect();
+    for batch in [1, 2, 7, 1000] {
+        let mut got = Vec::new();
+        db.select(&[], i64::MIN, i64::MAX)
+            .unwrap()
+            .par_for_each(batch, collect, |x| {
+                got.push(x);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(got, seq, "batch {batch}");
+    }
+}

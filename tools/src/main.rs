@@ -29,6 +29,9 @@ enum ImportCommand {
 }
 
 fn main() -> ExitCode {
+    // Compaction opens every source block's segments at once.
+    #[cfg(unix)]
+    let _ = tsblock::storage::raise_fd_limit();
     let result = match Cli::parse().command {
         Command::Import(ImportCommand::Openmetrics(args)) => import::run(args),
         Command::Compact(args) => compact::run(args),

@@ -75,6 +75,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // One descriptor per chunk segment stays open; large data dirs need more than 1024.
+    #[cfg(unix)]
+    let _ = tsblock::storage::raise_fd_limit();
     if let Some(n) = cli.global.threads {
         // Only fails if a pool was already built, which nothing here does.
         let _ = rayon::ThreadPoolBuilder::new()
