@@ -112,12 +112,31 @@ pub struct Compaction {
     /// ULIDs of all level-1 ancestors.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// The direct inputs of the compaction that made this block.
+    #[serde(default)]
+    pub parents: Vec<BlockDesc>,
     /// The compaction produced no samples; Prometheus deletes such blocks.
     #[serde(default)]
     pub deletable: bool,
+    /// The compactor gave up on this block; its data is still read.
+    #[serde(default)]
+    pub failed: bool,
     /// Hints such as `from-out-of-order`.
     #[serde(default)]
     pub hints: Vec<String>,
+}
+
+/// A parent block in `compaction.parents`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct BlockDesc {
+    /// The parent's ULID.
+    pub ulid: String,
+    /// Its minTime.
+    pub min_time: i64,
+    /// Its maxTime.
+    pub max_time: i64,
 }
 
 impl BlockMeta {
@@ -156,8 +175,11 @@ mod tests {
     #[test]
     fn meta_requires_version_1_and_ignores_unknown_fields() {
         let p = Path::new("m.json");
-        let ok = br#"{"ulid":"01H","minTime":1,"maxTime":5,"version":1,"stats":{"numSeries":2},"new":true}"#;
+        let ok = br#"{"ulid":"01H","minTime":1,"maxTime":5,"version":1,"stats":{"numSeries":2},"new":true,
+            "compaction":{"level":2,"sources":["A","B"],"parents":[{"ulid":"A","minTime":1,"maxTime":3}],"failed":true}}"#;
         let m = BlockMeta::parse(ok, p).unwrap();
+        assert_eq!(m.compaction.parents[0].max_time, 3);
+        assert!(m.compaction.failed && !m.compaction.deletable);
         assert_eq!(m.stats.num_series, 2);
         assert_eq!(m.stats.num_samples, 0);
         let v2 = br#"{"ulid":"01H","minTime":1,"maxTime":5,"version":2}"#;
