@@ -53,14 +53,18 @@ pub mod store;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::fs::{self, File};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail};
+use anyhow::{anyhow, bail, Context as _};
 use indicatif::{ProgressBar, ProgressStyle};
 use tsblock::Labels;
+use ulid::Ulid;
+
+use crate::write::{BlockWriter, WrittenBlock};
 
 use input::{ReadError, Windows};
 use openmetrics::{Entry, LabelPos, Parser, Sample};
@@ -809,16 +813,218 @@ pub enum Phase {
     Write(u64, u64),
 }
 
+/// Writes blocks with [`BlockWriter`] into a staging directory.
+struct WriterSink {
+    dir: PathBuf,
+    chunk_range: i64,
+    cur: Option<BlockWriter>,
+    done: Vec<WrittenBlock>,
+}
+
+impl BlockSink for WriterSink {
+    fn begin(&mut self, min_time: i64, max_time: i64) -> anyhow::Result<()> {
+        let mut w = BlockWriter::create(&self.dir, min_time, max_time)?;
+        w.set_chunk_range(self.chunk_range)?;
+        self.cur = Some(w);
+        Ok(())
+    }
+
+    fn series(&mut self, labels: &Labels, samples: &[(i64, f64)]) -> anyhow::Result<()> {
+        let w = self
+            .cur
+            .as_mut()
+            .ok_or_else(|| anyhow!("internal error: series outside a block"))?;
+        w.add_series(labels, samples)?;
+        Ok(())
+    }
+
+    fn end(&mut self) -> anyhow::Result<()> {
+        let w = self
+            .cur
+            .take()
+            .ok_or_else(|| anyhow!("internal error: no block to finish"))?;
+        self.done.push(w.finish()?);
+        Ok(())
+    }
+}
+
+/// `OUTPUT_DIR/<ULID>.tmp-for-creation`: removed on drop unless committed, together with
+/// `OUTPUT_DIR` itself if this run created it and it is empty.
+struct Staging {
+    dir: PathBuf,
+    out: PathBuf,
+    created_out: bool,
+    armed: bool,
+}
+
+impl Staging {
+    fn new(out: &Path) -> anyhow::Result<Staging> {
+        let created_out = !out.exists();
+        fs::create_dir_all(out).with_context(|| format!("create output dir {}", out.display()))?;
+        let dir = out.join(format!("{}.tmp-for-creation", Ulid::new()));
+        let staging = Staging {
+            dir,
+            out: out.to_path_buf(),
+            created_out,
+            armed: true,
+        };
+        fs::create_dir(&staging.dir)
+            .with_context(|| format!("create {}", staging.dir.display()))?;
+        Ok(staging)
+    }
+
+    /// Moves the finished blocks into `OUTPUT_DIR`, syncs it, removes the staging dir.
+    fn commit(mut self, blocks: &[WrittenBlock]) -> anyhow::Result<()> {
+        let mut moved: Vec<PathBuf> = Vec::new();
+        let result = (|| -> anyhow::Result<()> {
+            for b in blocks {
+                let to = self.out.join(b.ulid.to_string());
+                fs::rename(&b.path, &to)
+                    .with_context(|| format!("rename {} to {}", b.path.display(), to.display()))?;
+                moved.push(to);
+            }
+            File::open(&self.out)
+                .and_then(|d| d.sync_all())
+                .with_context(|| format!("sync {}", self.out.display()))
+        })();
+        if result.is_err() {
+            for m in &moved {
+                let _ = fs::remove_dir_all(m);
+            }
+            return result;
+        }
+        self.armed = false;
+        let _ = fs::remove_dir_all(&self.dir);
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = fs::remove_dir_all(&self.dir);
+            if self.created_out {
+                let _ = fs::remove_dir(&self.out);
+            }
+        }
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}
+
+fn progress_bar(quiet: bool, size: Option<u64>) -> ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = match size {
+        Some(n) => ProgressBar::new(n),
+        None => ProgressBar::new_spinner(),
+    };
+    let style = ProgressStyle::with_template(
+        "{spinner} {msg} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec})",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message("reading");
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
 /// Run the command.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let _ = (
-        Duration::ZERO,
-        Instant::now(),
-        IsTerminal::is_terminal(&io::stderr()),
+    let started = Instant::now();
+    let block_ms = block_duration(args.max_block_duration);
+    let opts = Options {
+        block_ms,
+        extra_labels: args.labels.clone(),
+        buffer_samples: args.buffer_samples,
+    };
+    let stdin = args.input == "-";
+    let name = if stdin {
+        "<stdin>"
+    } else {
+        args.input.as_str()
+    };
+    let (reader, size): (Box<dyn Read>, Option<u64>) = if stdin {
+        (Box::new(io::stdin().lock()), None)
+    } else {
+        let f = File::open(&args.input).with_context(|| format!("open {name}"))?;
+        let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        (Box::new(f), size)
+    };
+    let staging = Staging::new(&args.output_dir)?;
+    let bar = progress_bar(args.quiet, size);
+    let mut sink = WriterSink {
+        dir: staging.dir.clone(),
+        chunk_range: block_ms.saturating_mul(2),
+        cur: None,
+        done: Vec::new(),
+    };
+    let result = import(
+        reader,
+        &opts,
+        &staging.dir.join("spill"),
+        &mut sink,
+        &|p| match p {
+            Phase::Read(n) => bar.set_position(n),
+            Phase::Write(done, total) => {
+                if done == 0 {
+                    bar.set_style(
+                        ProgressStyle::with_template(
+                            "{spinner} {msg} [{elapsed_precise}] {wide_bar} {pos}/{len} blocks",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
+                    bar.set_message("writing");
+                    bar.set_length(total);
+                }
+                bar.set_position(done);
+            }
+        },
     );
-    let _ = (ProgressBar::hidden(), ProgressStyle::default_bar());
-    let _ = args;
-    bail!("`import` needs the block writer (tools-write)")
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            drop(sink);
+            drop(staging);
+            return Err(e.context(name.to_string()));
+        }
+    };
+    let blocks = std::mem::take(&mut sink.done);
+    staging.commit(&blocks)?;
+    for line in report.drops.lines() {
+        eprintln!("tsblock-tools: warning: {line}");
+    }
+    if !args.quiet {
+        let bytes: u64 = blocks.iter().map(|b| b.bytes).sum();
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "tsblock-tools: wrote {} block{} to {}: {} series, {} samples, {} in {:.2}s ({:.0} samples/s)",
+            report.blocks,
+            if report.blocks == 1 { "" } else { "s" },
+            args.output_dir.display(),
+            report.series,
+            report.samples,
+            human_bytes(bytes),
+            secs,
+            report.samples_read as f64 / secs.max(1e-9),
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -482,6 +482,10 @@ impl<'a> Parser<'a> {
                 };
                 err(pos, format!("expected {expected}, found {found}"))
             }
+            Tok::End => err(
+                self.lx.b.len(),
+                format!("expected {expected}, found the end of the input"),
+            ),
             _ => err(
                 self.lx.start,
                 format!("expected {expected}, found {}", tok.describe()),
@@ -798,13 +802,11 @@ pub fn parse_go_float(s: &[u8]) -> Result<f64, FloatError> {
                 });
             }
         }
-        Some(b'n') if !signed => {
-            if common_prefix_ignore_case(unsigned, b"nan") == 3 {
-                if unsigned.len() != 3 {
-                    return Err(FloatError::Syntax);
-                }
-                return Ok(f64::from_bits(GO_NAN_BITS));
+        Some(b'n') if !signed && common_prefix_ignore_case(unsigned, b"nan") == 3 => {
+            if unsigned.len() != 3 {
+                return Err(FloatError::Syntax);
             }
+            return Ok(f64::from_bits(GO_NAN_BITS));
         }
         _ => {}
     }
@@ -881,12 +883,11 @@ pub fn unescape_into(raw: &[u8], out: &mut Vec<u8>) {
 mod tests {
     use super::*;
 
-    /// Parses a whole input; returns sample lines as (series text, labels, value bits,
-    /// ts), or the error's (offset, message).
-    #[allow(clippy::type_complexity)]
-    fn parse_all(
-        input: &[u8],
-    ) -> Result<Vec<(String, Vec<(String, String)>, u64, i64)>, (usize, String)> {
+    /// A parsed sample line: series text, unescaped labels, value bits, timestamp.
+    type Line = (String, Vec<(String, String)>, u64, i64);
+
+    /// Parses a whole input; returns the sample lines, or the error's (offset, message).
+    fn parse_all(input: &[u8]) -> Result<Vec<Line>, (usize, String)> {
         let mut p = Parser::new(input);
         let mut out = Vec::new();
         loop {
@@ -919,7 +920,7 @@ mod tests {
         }
     }
 
-    fn ok(input: &str) -> Vec<(String, Vec<(String, String)>, u64, i64)> {
+    fn ok(input: &str) -> Vec<Line> {
         parse_all(input.as_bytes()).unwrap_or_else(|e| panic!("{input:?}: {e:?}"))
     }
 
