@@ -48,6 +48,7 @@ pub struct SegmentWriter {
     count: u32,
     /// Total bytes of closed segments.
     closed_bytes: u64,
+    sync: bool,
 }
 
 impl SegmentWriter {
@@ -60,7 +61,13 @@ impl SegmentWriter {
             current: None,
             count: 0,
             closed_bytes: 0,
+            sync: true,
         }
+    }
+
+    /// Whether segments and the directory are fsynced when closed (default true).
+    pub fn set_sync(&mut self, sync: bool) {
+        self.sync = sync;
     }
 
     /// Number of segment files started.
@@ -131,6 +138,7 @@ impl SegmentWriter {
         })?;
         let path = self.dir.join(format!("{number:06}"));
         let mut out = Out::create(&path)?;
+        out.set_sync(self.sync);
         out.be32(SEGMENT_MAGIC)?;
         out.write(&[1, 0, 0, 0])?;
         self.current = Some(out);
@@ -148,7 +156,9 @@ impl SegmentWriter {
     /// Flush and fsync every segment and the directory; returns the total bytes written.
     pub fn finish(mut self) -> Result<u64> {
         self.close_current()?;
-        sync_dir(&self.dir)?;
+        if self.sync {
+            sync_dir(&self.dir)?;
+        }
         Ok(self.closed_bytes)
     }
 

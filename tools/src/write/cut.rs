@@ -32,6 +32,12 @@ pub const SAMPLES_PER_CHUNK: u32 = 120;
 /// The head's chunk range in a default Prometheus server: 2 hours in ms.
 pub const DEFAULT_CHUNK_RANGE: i64 = 2 * 3600 * 1000;
 
+/// The chunk range `promtool tsdb create-blocks-from` (2.42) appends with at its default
+/// 2h block duration: twice the block duration, 4 hours in ms. Use it with
+/// [`BlockWriter::set_chunk_range`](super::BlockWriter::set_chunk_range) on blocks cut at
+/// the same 2h boundaries to get promtool's chunks exactly.
+pub const PROMTOOL_CHUNK_RANGE: i64 = 2 * DEFAULT_CHUNK_RANGE;
+
 /// Decides, sample by sample, where one series' XOR chunks are cut.
 ///
 /// ```

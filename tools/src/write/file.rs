@@ -12,6 +12,7 @@ pub(crate) struct Out {
     w: BufWriter<File>,
     pos: u64,
     path: PathBuf,
+    sync: bool,
 }
 
 impl Out {
@@ -26,7 +27,13 @@ impl Out {
             w: BufWriter::with_capacity(1 << 16, f),
             pos: 0,
             path: path.to_owned(),
+            sync: true,
         })
+    }
+
+    /// Whether [`finish`](Out::finish) fsyncs (default true).
+    pub(crate) fn set_sync(&mut self, sync: bool) {
+        self.sync = sync;
     }
 
     /// Bytes written so far.
@@ -75,14 +82,16 @@ impl Out {
         Ok(())
     }
 
-    /// Flush, fsync and close; returns the file size.
+    /// Flush, fsync (unless turned off) and close; returns the file size.
     pub(crate) fn finish(self) -> Result<u64> {
         let path = self.path;
         let f = self
             .w
             .into_inner()
             .map_err(|e| WriteError::io(&path, e.into_error()))?;
-        f.sync_all().map_err(|e| WriteError::io(&path, e))?;
+        if self.sync {
+            f.sync_all().map_err(|e| WriteError::io(&path, e))?;
+        }
         Ok(self.pos)
     }
 }
@@ -127,9 +136,10 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
         .map_err(|e| WriteError::io(dir, e))
 }
 
-/// Write a small file in one go and fsync it.
-pub(crate) fn write_file_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Write a small file in one go and fsync it when `sync`.
+pub(crate) fn write_file_synced(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
     let mut out = Out::create(path)?;
+    out.set_sync(sync);
     out.write(bytes)?;
     out.finish().map(|_| ())
 }

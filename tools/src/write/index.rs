@@ -276,6 +276,11 @@ impl IndexWriter {
         Ok(())
     }
 
+    /// Whether [`finish`](IndexWriter::finish) fsyncs the file (default true).
+    pub fn set_sync(&mut self, sync: bool) {
+        self.out.set_sync(sync);
+    }
+
     /// Number of series written.
     pub fn series_count(&self) -> u32 {
         self.series_count

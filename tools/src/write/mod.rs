@@ -47,7 +47,9 @@ use tsblock::Labels;
 use ulid::Ulid;
 
 pub use chunks::{RawChunk, SegmentWriter, DEFAULT_SEGMENT_SIZE};
-pub use cut::{range_end, ChunkCutter, DEFAULT_CHUNK_RANGE, SAMPLES_PER_CHUNK};
+pub use cut::{
+    range_end, ChunkCutter, DEFAULT_CHUNK_RANGE, PROMTOOL_CHUNK_RANGE, SAMPLES_PER_CHUNK,
+};
 pub use index::IndexWriter;
 pub use meta::{BlockDesc, MetaInfo, Stats};
 pub use tombstones::{encode_tombstones, write_tombstones, Tombstone};
@@ -184,6 +186,7 @@ pub struct BlockWriter {
     tombstones: Vec<(SeriesId, i64, i64)>,
     /// Scratch for encoded chunks of the current series.
     encoded: Vec<(i64, i64, Vec<u8>)>,
+    sync: bool,
     done: bool,
 }
 
@@ -231,6 +234,7 @@ impl BlockWriter {
             hints: Vec::new(),
             tombstones: Vec::new(),
             encoded: Vec::new(),
+            sync: true,
             done: false,
         };
         std::fs::create_dir(&chunks_dir).map_err(|e| WriteError::io(&chunks_dir, e))?;
@@ -263,7 +267,8 @@ impl BlockWriter {
 
     /// Chunk range for [`add_series`](BlockWriter::add_series)' cutting (see
     /// [`ChunkCutter`]); default [`DEFAULT_CHUNK_RANGE`] (2h), what a server uses. promtool
-    /// 2.42's `create-blocks-from` uses twice its block duration (4h).
+    /// 2.42's `create-blocks-from` uses twice its block duration: [`PROMTOOL_CHUNK_RANGE`]
+    /// (4h) for its default 2h blocks.
     pub fn set_chunk_range(&mut self, range_ms: i64) -> Result<()> {
         if range_ms < 1 {
             return Err(WriteError::Invalid {
@@ -282,7 +287,15 @@ impl BlockWriter {
             });
         }
         self.segments = SegmentWriter::new(self.segments.dir(), bytes);
+        self.segments.set_sync(self.sync);
         Ok(())
+    }
+
+    /// Turn fsync off (or back on). Without it the block still appears atomically (by
+    /// rename) but may be lost or torn by a power failure: for tests and scratch data.
+    pub fn set_sync(&mut self, sync: bool) {
+        self.sync = sync;
+        self.segments.set_sync(sync);
     }
 
     fn intern(&mut self, s: &[u8]) -> u32 {
@@ -538,6 +551,7 @@ impl BlockWriter {
 
         let index_path = self.tmp.join("index");
         let mut ix = IndexWriter::create(&index_path)?;
+        ix.set_sync(self.sync);
         ix.write_symbols(symbols)?;
         let mut refs: Vec<u32> = Vec::with_capacity(self.series.len());
         let mut labels_buf: Vec<(u32, u32)> = Vec::new();
@@ -576,7 +590,7 @@ impl BlockWriter {
         let tomb = encode_tombstones(&ts)?;
         let num_tombstones = tombstones_count(&ts);
         bytes = bytes.saturating_add(tomb.len() as u64);
-        file::write_file_synced(&self.tmp.join("tombstones"), &tomb)?;
+        file::write_file_synced(&self.tmp.join("tombstones"), &tomb, self.sync)?;
 
         let info = MetaInfo {
             ulid: self.ulid,
@@ -600,14 +614,18 @@ impl BlockWriter {
         let json = info.to_json();
         bytes = bytes.saturating_add(json.len() as u64);
         let meta_path = self.tmp.join("meta.json");
-        file::write_file_synced(&meta_path, &json)?;
+        file::write_file_synced(&meta_path, &json, self.sync)?;
         let meta = BlockMeta::parse(&json, &meta_path)?;
 
-        file::sync_dir(&self.tmp)?;
+        if self.sync {
+            file::sync_dir(&self.tmp)?;
+        }
         let path = self.data_dir.join(self.ulid.to_string());
         std::fs::rename(&self.tmp, &path).map_err(|e| WriteError::io(&path, e))?;
         self.done = true;
-        file::sync_dir(&self.data_dir)?;
+        if self.sync {
+            file::sync_dir(&self.data_dir)?;
+        }
         Ok(WrittenBlock {
             path,
             ulid: self.ulid,

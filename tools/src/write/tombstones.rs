@@ -47,7 +47,7 @@ pub fn encode_tombstones(entries: &[Tombstone]) -> Result<Vec<u8>> {
 
 /// Write a tombstones file at `path` (which must not exist) and fsync it.
 pub fn write_tombstones(path: &Path, entries: &[Tombstone]) -> Result<()> {
-    write_file_synced(path, &encode_tombstones(entries)?)
+    write_file_synced(path, &encode_tombstones(entries)?, true)
 }
 
 #[cfg(test)]
