@@ -212,9 +212,14 @@ pub struct Args {
     quiet: bool,
 }
 
-/// Environment variable: milliseconds to sleep at every progress point. A debugging hook
-/// that widens the windows between steps, used by the crash tests.
-pub const DELAY_ENV: &str = "TSBLOCK_TOOLS_COMPACT_DELAY_MS";
+/// Environment variable for crash tests: when set, at every progress point (each series
+/// written, the new block's rename, each source's rename and deletion) compact prints
+/// [`STEP_MARKER`] on stderr and waits for a line on stdin, so a test can SIGKILL it at an
+/// exact point.
+pub const STEP_ENV: &str = "TSBLOCK_TOOLS_COMPACT_STEP";
+
+/// The line [`STEP_ENV`] prints at each progress point.
+pub const STEP_MARKER: &str = "tsblock-tools: compact step";
 
 fn describe(b: &BlockInfo) -> String {
     format!(
@@ -274,10 +279,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let delay = std::env::var(DELAY_ENV)
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(std::time::Duration::from_millis);
+    let stepping = std::env::var_os(STEP_ENV).is_some();
     let spinner = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_style(
@@ -287,8 +289,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         pb
     });
     let event = |e: Event| {
-        if let Some(d) = delay {
-            std::thread::sleep(d);
+        if stepping {
+            eprintln!("{STEP_MARKER}");
+            // Wait for the go-ahead; a closed stdin just lets the run finish.
+            let _ = std::io::stdin().read_line(&mut String::new());
         }
         if let (Some(pb), Event::Series) = (&spinner, e) {
             pb.inc(1);

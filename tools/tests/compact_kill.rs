@@ -1,8 +1,9 @@
-//! Crash test: `tsblock-tools compact` is run as a child process and SIGKILLed at points
-//! spread from 0 to its full run time. The env hook `TSBLOCK_TOOLS_COMPACT_DELAY_MS` makes
-//! it sleep at every progress point (each series written, the new block's rename, each
-//! source's rename and deletion), which widens the windows between steps so the kills land
-//! in all of them. After each kill:
+//! Crash test: `tsblock-tools compact` is run as a child process and SIGKILLed at progress
+//! points spread pseudo-randomly over its whole run. The env hook
+//! `TSBLOCK_TOOLS_COMPACT_STEP` makes it announce every progress point (each series
+//! written, the new block's rename, each source's rename and deletion) on stderr and wait
+//! for a go-ahead on stdin, so each kill lands at an exact point whatever the machine's
+//! load. After each kill:
 //!
 //! * `tsblock dump` of the data dir equals the original dump: nothing lost, nothing
 //!   duplicated. (With *conflicting* duplicates — same series and timestamp, different
@@ -15,17 +16,16 @@
 mod verify_support;
 
 use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
-use tsblock_tools::compact::{compact_dir, PlanOptions, DELAY_ENV};
+use tsblock_tools::compact::{compact_dir, PlanOptions, STEP_ENV, STEP_MARKER};
 use tsblock_tools::verify::verify_path;
 use verify_support::{
     assert_same_dump, blocks, copy_dir, copy_testdata, dump, promtool_dump, TempDir,
 };
 
-const DELAY_MS: u64 = 12;
 const RUNS_PER_DIR: usize = 8;
 
 fn spawn(dir: &Path, args: &[&str]) -> std::process::Child {
@@ -34,11 +34,39 @@ fn spawn(dir: &Path, args: &[&str]) -> std::process::Child {
         .args(args)
         .arg("--quiet")
         .arg(dir)
-        .env(DELAY_ENV, DELAY_MS.to_string())
+        .env(STEP_ENV, "1")
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn tsblock-tools")
+}
+
+/// Run compact, letting it pass `allow` progress points, and SIGKILL it at the next one
+/// (`None`: let it finish). Returns how many progress points it announced.
+fn run_until(dir: &Path, args: &[&str], allow: Option<usize>) -> usize {
+    let mut child = spawn(dir, args);
+    let mut stdin = child.stdin.take().unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut steps = 0;
+    for line in stderr.lines() {
+        if line.unwrap() != STEP_MARKER {
+            continue;
+        }
+        if allow == Some(steps) {
+            let _ = child.kill(); // SIGKILL while it waits at this point
+            break;
+        }
+        steps += 1;
+        let _ = writeln!(stdin, "go");
+    }
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(
+        allow.is_some() || status.success(),
+        "compact failed: {status:?}"
+    );
+    steps
 }
 
 /// (series and timestamp, value) of a dump line.
@@ -101,16 +129,10 @@ fn kill_runs(name: &str, args: &[&str], opts: &PlanOptions, exact: bool) -> Hash
         .map(|b| b.file_name().unwrap().to_str().unwrap().to_owned())
         .collect();
 
-    // One uninterrupted run gives the full duration.
+    // One uninterrupted run counts the progress points.
     let (_t1, full_dir) = copy_testdata(name);
-    let start = Instant::now();
-    let out = spawn(&full_dir, args).wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let full = start.elapsed();
+    let total = run_until(&full_dir, args, None);
+    assert!(total > 2, "{name}: only {total} progress points");
     assert_same_dump(&dump(&full_dir), &want, &format!("{name}: full run"));
 
     let mut states = HashSet::new();
@@ -123,13 +145,16 @@ fn kill_runs(name: &str, args: &[&str], opts: &PlanOptions, exact: bool) -> Hash
         } else {
             (i as f64 + jitter) / RUNS_PER_DIR as f64
         };
-        let at = full.mul_f64(frac);
+        // Half the kills spread over the whole run (mostly series being written), half over
+        // its last progress points, where the new block is renamed in and sources retired.
+        let at = if i < RUNS_PER_DIR / 2 {
+            ((total as f64 * frac * 2.0) as usize).min(total - 1)
+        } else {
+            total.saturating_sub(1 + 2 * (i - RUNS_PER_DIR / 2))
+        };
         let (_t, dir) = copy_testdata(name);
-        let mut child = spawn(&dir, args);
-        std::thread::sleep(at);
-        let _ = child.kill(); // SIGKILL; it may have finished already
-        child.wait().unwrap();
-        let what = format!("{name}: killed after {at:?} of {full:?}");
+        run_until(&dir, args, Some(at));
+        let what = format!("{name}: killed at progress point {at} of {total}");
         states.insert(state(&dir, &original));
 
         let got = dump(&dir);
