@@ -132,6 +132,10 @@ proptest! {
         }
         prop_assert_eq!(chunks, block.meta.stats.num_chunks);
         prop_assert_eq!(got, want);
+        // The writer's output passes every check verify makes.
+        for report in tsblock_tools::verify::verify_path(tmp.path()).unwrap() {
+            prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
+        }
     }
 }
 
