@@ -9,13 +9,16 @@
 //!   satisfies `-4 <= x < 6`, otherwise exponent form `d.ddde±XX` (sign always, at least
 //!   two exponent digits). Special values print as `+Inf`, `-Inf`, `NaN` (any payload,
 //!   including the stale marker) and `-0`. When two shortest candidates are exactly
-//!   equally close, Go takes the one with the even last digit (Rust's own formatting
-//!   may not; this is corrected).
+//!   equally close, Go takes the one with the even last digit (checked exactly here).
+//!   [`format_float`] is the allocation-free core, built for `tsblock dump`'s millions
+//!   of lines: integers and short decimals take fast exact paths, the rest the `zmij`
+//!   shortest-digits algorithm.
+//! * [`format_int`] / [`IntFormatter`]: Go's `%d` of an int64 (timestamps).
 //! * [`write_quoted`] / [`GoQuoted`]: Go `strconv.Quote` of a byte string.
 //! * [`write_labels`]: a label set as promtool 2.42 prints it, `{a="1", b="2"}`.
 //!
-//! All writers append to a caller-supplied `Vec<u8>` and do not allocate beyond growing
-//! it. The goldens `promtext_golden.txt` and `promtext_quote_golden.txt` next to this
+//! The `write_*` functions append to a caller-supplied `Vec<u8>` and do not allocate
+//! beyond growing it; the `format_*` ones fill a fixed-size buffer. The goldens `promtext_golden.txt` and `promtext_quote_golden.txt` next to this
 //! file hold outputs of promtool 2.42 (Go 1.19) and are checked by the unit tests.
 //!
 //! Unicode version: Go 1.19 (which built promtool 2.42) has Unicode 13.0 tables, while
@@ -39,84 +42,167 @@ pub fn write_float(out: &mut Vec<u8>, v: f64) {
     out.extend_from_slice(&buf[..n]);
 }
 
-/// Longest `%g` output: sign, 17 digits, point, `e-308`, with room to spare.
-const FLOAT_BUF: usize = 40;
+/// Size of the scratch buffer [`format_float`] writes into. The text itself is at most
+/// 24 bytes (`-1.7976931348623157e+308`); the rest lets the writer use fixed-size
+/// copies.
+pub const FLOAT_BUF: usize = 40;
 
-/// Formats `v` as `%g` into `buf`, returning the number of bytes written.
-fn format_float(buf: &mut [u8; FLOAT_BUF], v: f64) -> usize {
-    if v.is_nan() {
+/// Formats `v` as `%g` (see [`write_float`]) at the start of `buf` and returns the
+/// length of the text, at most 24. Bytes of `buf` after the text are overwritten with
+/// unspecified values.
+///
+/// Three ways to the digits, fastest first: integers below 2^53 (counters), decimals
+/// of up to about 15 significant digits (gauges, ratios), and a general
+/// shortest-digits algorithm (`zmij`, with Go's tie rule checked exactly).
+#[inline]
+pub fn format_float(buf: &mut [u8; FLOAT_BUF], v: f64) -> usize {
+    let a = v.abs();
+    buf[0] = b'-';
+    let p = usize::from(v.is_sign_negative());
+    if a < TWO_POW_53 {
+        let n = a as i64;
+        if n as f64 == a {
+            // Integers below 2^53: their exact digits are the unique shortest
+            // round-trip form, since any other decimal of no more digits is at least 1
+            // away and the spacing of floats here is at most 1.
+            if n < 1_000_000 {
+                if n == 0 {
+                    return put(buf, p, b"0");
+                }
+                // Plain form, at most 6 digits.
+                let w = bcd8(n as u32);
+                let lead = w.trailing_zeros() / 8;
+                buf[p..p + 8].copy_from_slice(&((w >> (8 * lead)) | ASCII_ZEROS_8).to_le_bytes());
+                return p + 8 - lead as usize;
+            }
+            return write_short(buf, p, Short::from_int(n as u64, 0));
+        }
+    }
+    if let Some(s) = short_decimal(a) {
+        return write_short(buf, p, s);
+    }
+    if a.is_nan() {
         return put(buf, 0, b"NaN");
     }
-    if v.is_infinite() {
-        return put(buf, 0, if v > 0.0 { b"+Inf" } else { b"-Inf" });
+    if a.is_infinite() {
+        return put(buf, 0, if p == 0 { b"+Inf" } else { b"-Inf" });
     }
-    if v == 0.0 {
-        return put(buf, 0, if v.is_sign_negative() { b"-0" } else { b"0" });
-    }
-    let negative = v < 0.0;
-    let a = v.abs();
-    let digits = if a.fract() == 0.0 && a < 9_007_199_254_740_992.0 {
-        // Integers below 2^53: their exact digits are the unique shortest round-trip
-        // form, since any other decimal of no more digits is at least 1 away and the
-        // spacing of floats here is at most 1.
-        Digits::from_int(a as u64, 0)
-    } else if let Some(d) = short_decimal(a) {
-        d
-    } else {
-        shortest_digits(a)
-    };
-    let exp = digits.exp;
-    let nd = digits.len;
-    let digits = &digits.buf[..nd];
+    write_digits(buf, p, &shortest_digits(a))
+}
 
-    let mut n = 0;
-    if negative {
-        buf[0] = b'-';
-        n = 1;
-    }
-    if !(-4..6).contains(&exp) {
-        // Exponent form: d[.ddd]e±XX.
-        buf[n] = digits[0];
-        n += 1;
-        if nd > 1 {
-            buf[n] = b'.';
-            n += 1;
-            n = put(buf, n, &digits[1..]);
-        }
-        buf[n] = b'e';
-        buf[n + 1] = if exp < 0 { b'-' } else { b'+' };
-        n += 2;
-        let e = exp.unsigned_abs();
-        if e < 10 {
-            buf[n] = b'0';
-            n += 1;
-        }
-        n += put_uint(&mut buf[n..], u64::from(e));
-    } else if exp < 0 {
-        // 0.000ddd
-        n = put(buf, n, b"0.");
-        for _ in 0..(-exp - 1) {
-            buf[n] = b'0';
-            n += 1;
-        }
-        n = put(buf, n, digits);
-    } else {
-        // Integer part has exp+1 digits, padded with zeros if needed.
-        let int_len = exp as usize + 1;
-        if nd <= int_len {
-            n = put(buf, n, digits);
-            for _ in nd..int_len {
-                buf[n] = b'0';
-                n += 1;
-            }
+/// 2^53: below it every integer is an `f64`.
+const TWO_POW_53: f64 = 9_007_199_254_740_992.0;
+
+/// Up to 16 significant decimal digits of a positive number `d.ddd × 10^exp`: the
+/// little-endian bytes of `ascii` are the digits, most significant first (`len` of
+/// them, no leading or trailing zeros), padded with `'0'`.
+#[derive(Clone, Copy)]
+struct Short {
+    ascii: u128,
+    len: usize,
+    exp: i32,
+}
+
+impl Short {
+    /// The digits of `d × 10^k` for `0 < d < 10^16`.
+    #[inline(always)]
+    fn from_int(d: u64, k: i32) -> Short {
+        debug_assert!(d > 0 && d < 10_000_000_000_000_000);
+        // BCD digits (values 0-9), 16 of them, zero-padded on the left.
+        let w = if d < 100_000_000 {
+            u128::from(bcd8(d as u32)) << 64
         } else {
-            n = put(buf, n, &digits[..int_len]);
-            buf[n] = b'.';
-            n += 1;
-            n = put(buf, n, &digits[int_len..]);
+            bcd16(d)
+        };
+        let lead = w.trailing_zeros() / 8; // leading zero digits
+        let trail = w.leading_zeros() / 8; // trailing zero digits
+        let nd = 16 - lead;
+        Short {
+            ascii: (w >> (8 * lead)) | ASCII_ZEROS_16,
+            len: (nd - trail) as usize,
+            exp: k + nd as i32 - 1,
         }
     }
-    n
+}
+
+/// Lays out `s` in `%g` form after a sign of `p` bytes (see [`write_digits`]).
+#[inline(always)]
+fn write_short(buf: &mut [u8; FLOAT_BUF], p: usize, s: Short) -> usize {
+    let Short { ascii, len, exp } = s;
+    if (0..6).contains(&exp) {
+        // The integer part has exp+1 digits; `ascii` is padded with '0' to that length.
+        let int_len = exp as usize + 1;
+        buf[p..p + 16].copy_from_slice(&ascii.to_le_bytes());
+        if len <= int_len {
+            return p + int_len;
+        }
+        let at = p + int_len;
+        buf[at + 1..at + 17].copy_from_slice(&(ascii >> (8 * int_len)).to_le_bytes());
+        buf[at] = b'.';
+        return p + len + 1;
+    }
+    if (-4..0).contains(&exp) {
+        // "0." and -exp-1 zeros, then the digits.
+        buf[p..p + 8].copy_from_slice(b"0.000000");
+        let at = p + 1 + exp.unsigned_abs() as usize;
+        buf[at..at + 16].copy_from_slice(&ascii.to_le_bytes());
+        return at + len;
+    }
+    buf[p] = ascii as u8;
+    buf[p + 1] = b'.';
+    buf[p + 2..p + 18].copy_from_slice(&(ascii >> 8).to_le_bytes());
+    let n = p + if len > 1 { len + 1 } else { 1 };
+    write_exponent(buf, n, exp)
+}
+
+/// Lays out `digits` in `%g` form after a sign of `p` bytes: plain decimal when the
+/// decimal exponent `x` (value = d.ddd × 10^x) satisfies `-4 <= x < 6`, otherwise
+/// `d[.ddd]e±XX`.
+fn write_digits(buf: &mut [u8; FLOAT_BUF], p: usize, digits: &Digits) -> usize {
+    let ascii = &digits.ascii;
+    let len = digits.len;
+    let exp = digits.exp;
+    if (0..6).contains(&exp) {
+        // The integer part has exp+1 digits; `ascii` is padded with '0' to that length.
+        let int_len = exp as usize + 1;
+        buf[p..p + 8].copy_from_slice(&ascii[..8]);
+        if len <= int_len {
+            return p + int_len;
+        }
+        buf[p + int_len] = b'.';
+        let at = p + int_len + 1;
+        buf[at..at + 24].copy_from_slice(&ascii[int_len..int_len + 24]);
+        return p + len + 1;
+    }
+    if (-4..0).contains(&exp) {
+        // "0." and -exp-1 zeros, then the digits.
+        buf[p..p + 8].copy_from_slice(b"0.000000");
+        let at = p + 1 + exp.unsigned_abs() as usize;
+        buf[at..at + 24].copy_from_slice(&ascii[..24]);
+        return at + len;
+    }
+    buf[p] = ascii[0];
+    buf[p + 1] = b'.';
+    buf[p + 2..p + 26].copy_from_slice(&ascii[1..25]);
+    let n = p + if len > 1 { len + 1 } else { 1 };
+    write_exponent(buf, n, exp)
+}
+
+/// Writes `e±XX` (at least two exponent digits) at `n`, returning the new end.
+#[inline]
+fn write_exponent(buf: &mut [u8; FLOAT_BUF], n: usize, exp: i32) -> usize {
+    let e = exp.unsigned_abs() as usize;
+    buf[n] = b'e';
+    buf[n + 1] = if exp < 0 { b'-' } else { b'+' };
+    if e < 100 {
+        buf[n + 2..n + 4].copy_from_slice(&PAIRS[2 * e..2 * e + 2]);
+        n + 4
+    } else {
+        buf[n + 2] = b'0' + (e / 100) as u8;
+        let r = e % 100;
+        buf[n + 3..n + 5].copy_from_slice(&PAIRS[2 * r..2 * r + 2]);
+        n + 5
+    }
 }
 
 /// Exact powers of ten representable in an `f64`.
@@ -127,7 +213,8 @@ const POW10: [f64; 23] = [
 
 /// Fast path for a non-integer, finite, positive `a` with a decimal form of at most
 /// about 15 significant digits, such as `0.25`, `12.375` or `1.5e-09`: returns its
-/// shortest round-trip digits, or `None` to defer to [`shortest_digits`].
+/// shortest round-trip digits, or `None` to defer to [`shortest_digits`]. Also `None`
+/// for infinities and NaN.
 ///
 /// Pick the largest `j <= 22` with `a × 10^j < 2^50`. There the spacing `10^-j` exceeds
 /// 4 ulps of `a`, so at most one decimal with `j` fractional digits round-trips to `a`
@@ -136,7 +223,8 @@ const POW10: [f64; 23] = [
 /// computed to within 1/16, so rounding the product finds it. One correctly rounded
 /// division, which equals parsing the decimal, confirms it; stripping trailing zeros
 /// then gives the fewest digits.
-fn short_decimal(a: f64) -> Option<Digits> {
+#[inline]
+fn short_decimal(a: f64) -> Option<Short> {
     const LIMIT: f64 = (1u64 << 50) as f64;
     // a < 2^(e2+1); 78913 / 2^18 is just below log10(2), so 10^j <= 2^(49-e2).
     let e2 = ((a.to_bits() >> 52) & 0x7ff) as i32 - 1023;
@@ -153,68 +241,89 @@ fn short_decimal(a: f64) -> Option<Digits> {
     if scaled >= LIMIT {
         return None;
     }
-    let m = (scaled + 0.5) as u64; // Nearest integer; all values here are exact.
-    if m as f64 / p != a {
+    let m = (scaled + 0.5) as i64 as u64; // Nearest integer; all values here are exact.
+    if m == 0 || m as i64 as f64 / p != a {
         return None;
     }
-    Some(Digits::from_int(m, -(j as i32)))
+    Some(Short::from_int(m, -(j as i32)))
 }
 
-/// Shortest round-trip decimal digits of a finite, positive `a`.
+/// Shortest round-trip decimal digits of a finite, positive `a`, for values the fast
+/// paths do not cover (mostly 16 or 17 significant digits, and very large or small
+/// magnitudes).
 ///
-/// The digits come from the standard library's `{:e}` formatting. When two candidates
-/// of the shortest length are exactly equally close to `a`, Go picks the one with the
-/// even last digit while Rust may pick the odd one; such ties are corrected here.
+/// The digits come from the `zmij` crate (Schubfach: the shortest decimals that
+/// round-trip, the closest of them). When two candidates of the shortest length are
+/// exactly equally close to `a`, Go picks the one with the even last digit;
+/// [`fix_tie`] makes sure of that.
 fn shortest_digits(a: f64) -> Digits {
+    let mut z = zmij::Buffer::new();
+    let (d, k) = parse_decimal(z.format_finite(a).as_bytes());
+    fix_tie(a, d, k)
+}
+
+/// The same digits as [`shortest_digits`], from the standard library's `{:e}`
+/// formatting (Grisu with a Dragon4 fallback): the reference the other paths are
+/// tested against.
+#[cfg(test)]
+fn shortest_digits_std(a: f64) -> Digits {
     let mut sci = ArrayWriter {
         buf: [0u8; FLOAT_BUF],
         len: 0,
     };
     // Cannot fail: the buffer holds any finite f64 in `{:e}` form (at most 24 bytes).
     let _ = fmt::write(&mut sci, format_args!("{a:e}"));
-    let s = &sci.buf[..sci.len];
+    let (d, k) = parse_decimal(&sci.buf[..sci.len]);
+    fix_tie(a, d, k)
+}
 
-    // Parse "d[.ddd]e[-]x"; the mantissa has no trailing zeros.
-    let mut out = Digits {
-        buf: [0u8; 20],
-        len: 0,
-        exp: 0,
-    };
-    let e_at = s.iter().position(|&b| b == b'e').unwrap_or(s.len());
-    let mantissa = &s[..e_at];
-    if let Some((&first, rest)) = mantissa.split_first() {
-        out.buf[0] = first;
-        // `rest` is empty or ".ddd".
-        let frac = rest.get(1..).unwrap_or(&[]);
-        let frac = &frac[..frac.len().min(out.buf.len() - 1)];
-        out.buf[1..1 + frac.len()].copy_from_slice(frac);
-        out.len = 1 + frac.len();
+/// Parses a positive decimal such as `123.45`, `0.00012`, `1200.0`, `1.5e-7` or `3e+21`
+/// into `(d, k)` with value `d × 10^k` and `d` free of trailing zeros. At most 19
+/// digits, not counting leading zeros, as `zmij` and `{:e}` write at most 17
+/// significant digits and a few zeros.
+fn parse_decimal(s: &[u8]) -> (u64, i32) {
+    let (mut d, mut k, mut frac) = (0u64, 0i32, false);
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        i += 1;
+        if b.is_ascii_digit() {
+            d = d * 10 + u64::from(b - b'0');
+            k -= i32::from(frac);
+        } else if b == b'.' {
+            frac = true;
+        } else {
+            break; // 'e'
+        }
     }
-    let mut exp_digits = s.get(e_at + 1..).unwrap_or(&[]);
-    let exp_neg = exp_digits.first() == Some(&b'-');
-    if exp_neg {
-        exp_digits = &exp_digits[1..];
+    let (mut e, mut neg) = (0i32, false);
+    for &b in &s[i..] {
+        match b {
+            b'-' => neg = true,
+            b'0'..=b'9' => e = e * 10 + i32::from(b - b'0'),
+            _ => {}
+        }
     }
-    for &b in exp_digits {
-        out.exp = out.exp * 10 + i32::from(b - b'0');
+    k += if neg { -e } else { e };
+    while d != 0 && d % 10 == 0 {
+        d /= 10;
+        k += 1;
     }
-    if exp_neg {
-        out.exp = -out.exp;
-    }
+    (d, k)
+}
 
-    if out.len > 0 && out.buf[out.len - 1] % 2 == 1 {
-        // Possibly a tie resolved upwards or downwards to an odd digit.
-        let d = out.buf[..out.len]
-            .iter()
-            .fold(0u64, |d, &b| d * 10 + u64::from(b - b'0'));
-        let k = out.exp - (out.len as i32 - 1);
+/// `d × 10^k` is the closest shortest decimal to `a`. If `a` is exactly halfway between
+/// it and a neighbour of the same length, returns the one with the even last digit.
+fn fix_tie(a: f64, d: u64, k: i32) -> Digits {
+    if d % 2 == 1 {
+        // Possibly a tie resolved to the odd digit.
         for alt in [d - 1, d + 1] {
             if is_exact_midpoint(a, d.min(alt), k) && round_trips(a, alt, k) {
                 return Digits::from_int(alt, k);
             }
         }
     }
-    out
+    Digits::from_int(d, k)
 }
 
 /// True if `a` is exactly `(lo + 1/2) × 10^k`, the midpoint between `lo` and `lo + 1`
@@ -265,10 +374,11 @@ fn round_trips(a: f64, d: u64, k: i32) -> bool {
         == Some(a)
 }
 
-/// Significant decimal digits (ASCII, no trailing zeros) of a positive number
-/// `d.ddd × 10^exp`.
+/// Significant decimal digits of a positive number `d.ddd × 10^exp`, any count up to
+/// 20: `ascii[..len]` holds them (no leading or trailing zeros) and the rest of `ascii`
+/// is `'0'`, so the layout code can copy fixed-size blocks.
 struct Digits {
-    buf: [u8; 20],
+    ascii: [u8; 32],
     len: usize,
     exp: i32,
 }
@@ -276,13 +386,131 @@ struct Digits {
 impl Digits {
     /// The digits of `d × 10^k` for a nonzero `d`.
     fn from_int(d: u64, k: i32) -> Digits {
-        let mut buf = [0u8; 20];
-        let mut len = put_uint(&mut buf, d);
-        let exp = k + len as i32 - 1;
-        while len > 1 && buf[len - 1] == b'0' {
+        let mut ascii = [b'0'; 32];
+        let head_len = if d >= 10_000_000_000_000_000 {
+            put_uint(&mut ascii, d / 10_000_000_000_000_000)
+        } else {
+            0
+        };
+        let rest = d % 10_000_000_000_000_000;
+        let w = bcd16(rest) | ASCII_ZEROS_16;
+        ascii[head_len..head_len + 16].copy_from_slice(&w.to_le_bytes());
+        // Drop leading zeros (when there is no head), count all, then trailing zeros.
+        let lead = if head_len == 0 {
+            ascii.iter().take_while(|&&b| b == b'0').count()
+        } else {
+            0
+        };
+        ascii.copy_within(lead.., 0);
+        ascii[32 - lead..].fill(b'0');
+        let nd = head_len + 16 - lead;
+        let mut len = nd;
+        while len > 1 && ascii[len - 1] == b'0' {
             len -= 1;
         }
-        Digits { buf, len, exp }
+        Digits {
+            ascii,
+            len,
+            exp: k + nd as i32 - 1,
+        }
+    }
+}
+
+/// Every byte `'0'`: OR-ed onto digit values 0–9 to make ASCII.
+const ASCII_ZEROS_8: u64 = 0x3030_3030_3030_3030;
+const ASCII_ZEROS_16: u128 = 0x3030_3030_3030_3030_3030_3030_3030_3030;
+
+/// The 8 decimal digits of `n < 10^8`, zero-padded, as byte values 0–9 in a `u64`
+/// whose little-endian bytes run from the most significant digit to the least. So
+/// `trailing_zeros() / 8` counts leading zero digits and `leading_zeros() / 8` trailing
+/// zero digits.
+///
+/// SWAR: split into two 4-digit lanes, each into two 2-digit lanes, each into two
+/// digits, dividing all lanes at once by multiplying with a scaled reciprocal (exact
+/// for the ranges involved: `x * 10486 >> 20` is `x / 100` for `x < 10^4`, `x * 103 >>
+/// 10` is `x / 10` for `x < 100`).
+#[inline]
+fn bcd8(n: u32) -> u64 {
+    debug_assert!(n < 100_000_000);
+    let x = u64::from(n / 10_000) | (u64::from(n % 10_000) << 32);
+    let hundreds = ((x * 10_486) >> 20) & 0x0000_007f_0000_007f;
+    let x = ((x - hundreds * 100) << 16) | hundreds;
+    let tens = ((x * 103) >> 10) & 0x000f_000f_000f_000f;
+    ((x - tens * 10) << 8) | tens
+}
+
+/// The 16 decimal digits of `n < 10^16` in the layout of [`bcd8`].
+#[inline]
+fn bcd16(n: u64) -> u128 {
+    let hi = (n / 100_000_000) as u32;
+    let lo = (n % 100_000_000) as u32;
+    u128::from(bcd8(hi)) | (u128::from(bcd8(lo)) << 64)
+}
+
+/// Size of the scratch buffer [`format_int`] writes into (the text is at most 20
+/// bytes, `-9223372036854775808`).
+pub const INT_BUF: usize = 24;
+
+/// Writes the decimal form of `v` (`-` and digits) at the start of `buf` and returns its
+/// length: Go's `%d` / `strconv.FormatInt`, as promtool prints timestamps. Bytes of
+/// `buf` after the text are overwritten with unspecified values.
+pub fn format_int(buf: &mut [u8; INT_BUF], v: i64) -> usize {
+    buf[0] = b'-';
+    let p = usize::from(v < 0);
+    let u = v.unsigned_abs();
+    if u < 100_000_000 {
+        let w = bcd8(u as u32);
+        let lead = (w.trailing_zeros() / 8).min(7) as usize;
+        buf[p..p + 8].copy_from_slice(&((w >> (8 * lead)) | ASCII_ZEROS_8).to_le_bytes());
+        p + 8 - lead
+    } else if u < 10_000_000_000_000_000 {
+        let w = bcd16(u);
+        let lead = (w.trailing_zeros() / 8) as usize;
+        buf[p..p + 16].copy_from_slice(&((w >> (8 * lead)) | ASCII_ZEROS_16).to_le_bytes());
+        p + 16 - lead
+    } else {
+        let h = put_uint(&mut buf[p..], u / 10_000_000_000_000_000);
+        let w = bcd16(u % 10_000_000_000_000_000) | ASCII_ZEROS_16;
+        buf[p + h..p + h + 16].copy_from_slice(&w.to_le_bytes());
+        p + h + 16
+    }
+}
+
+/// [`format_int`] for a run of nearby values, such as one series' millisecond
+/// timestamps: the digits above the last eight are kept from the previous call while
+/// they stay the same (for timestamps, about a day).
+#[derive(Debug, Default, Clone)]
+pub struct IntFormatter {
+    /// `v / 10^8` of the last value formatted through the cache (0: none).
+    high: u64,
+    /// Its digits in ASCII, little-endian, and their count.
+    high_ascii: u64,
+    high_len: usize,
+}
+
+impl IntFormatter {
+    /// Writes the decimal form of `v` at the start of `buf` and returns its length, like
+    /// [`format_int`].
+    #[inline]
+    pub fn format(&mut self, buf: &mut [u8; INT_BUF], v: i64) -> usize {
+        // 9 to 16 digits: a high part of 1 to 8 digits, then 8 more.
+        if !(100_000_000..10_000_000_000_000_000).contains(&v) {
+            return format_int(buf, v);
+        }
+        let u = v as u64;
+        let high = u / 100_000_000;
+        let low = (u - high * 100_000_000) as u32;
+        if high != self.high {
+            let w = bcd8(high as u32);
+            let lead = w.trailing_zeros() / 8;
+            self.high = high;
+            self.high_ascii = (w >> (8 * lead)) | ASCII_ZEROS_8;
+            self.high_len = 8 - lead as usize;
+        }
+        let at = self.high_len;
+        buf[..8].copy_from_slice(&self.high_ascii.to_le_bytes());
+        buf[at..at + 8].copy_from_slice(&(bcd8(low) | ASCII_ZEROS_8).to_le_bytes());
+        at + 8
     }
 }
 
@@ -313,7 +541,7 @@ fn put_uint(buf: &mut [u8], mut v: u64) -> usize {
     put(buf, 0, &tmp[i..])
 }
 
-/// "00" to "99", for two digits per division in [`put_uint`].
+/// "00" to "99": two-digit exponents, and two digits per division in [`put_uint`].
 const PAIRS: &[u8; 200] = b"\
 0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
@@ -321,7 +549,7 @@ const PAIRS: &[u8; 200] = b"\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// A fixed-size `fmt::Write` sink used to capture `{:e}` output without allocating.
+/// A fixed-size `fmt::Write` sink used to capture formatted numbers without allocating.
 struct ArrayWriter {
     buf: [u8; FLOAT_BUF],
     len: usize,
@@ -775,44 +1003,216 @@ mod tests {
         assert!(n > 400);
     }
 
-    /// The integer and short-decimal fast paths must agree with the general path.
-    #[test]
-    fn float_fast_paths_match_general_path() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
+    /// xorshift64: a repeatable stream of random bits.
+    fn rng(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             x
-        };
-        let mut checked = 0;
-        for i in 0..200_000 {
-            let r = next();
-            let v = match i % 4 {
-                0 => (r % 1_000_000_000_000) as f64 / POW10[(r >> 60) as usize % 16],
-                1 => (r % 1_000_000) as f64 / POW10[(r >> 58) as usize % 23],
-                2 => f64::from_bits(r >> 1),
-                _ => (r % 100_000) as f64 / ((r >> 40) % 1000 + 1) as f64,
-            };
-            if !v.is_finite() || v == 0.0 {
-                continue;
-            }
-            let fast = if v.fract() == 0.0 && v < 9_007_199_254_740_992.0 {
-                Some(Digits::from_int(v as u64, 0))
+        }
+    }
+
+    /// `%g` of `v` built independently of [`format_float`]: digits from the standard
+    /// library's `{:e}` (with the tie rule), laid out with plain string operations.
+    fn reference_g(v: f64) -> String {
+        if v.is_nan() {
+            return "NaN".into();
+        }
+        if v.is_infinite() {
+            return if v > 0.0 { "+Inf" } else { "-Inf" }.into();
+        }
+        let sign = if v.is_sign_negative() { "-" } else { "" };
+        if v == 0.0 {
+            return format!("{sign}0");
+        }
+        let d = shortest_digits_std(v.abs());
+        let digits = std::str::from_utf8(&d.ascii[..d.len]).unwrap();
+        let x = d.exp;
+        let body = if !(-4..6).contains(&x) {
+            let (first, rest) = digits.split_at(1);
+            let dot = if rest.is_empty() { "" } else { "." };
+            let esign = if x < 0 { '-' } else { '+' };
+            format!("{first}{dot}{rest}e{esign}{:02}", x.unsigned_abs())
+        } else if x < 0 {
+            format!("0.{}{digits}", "0".repeat((-x - 1) as usize))
+        } else {
+            let int_len = x as usize + 1;
+            if digits.len() <= int_len {
+                format!("{digits}{}", "0".repeat(int_len - digits.len()))
             } else {
-                short_decimal(v)
-            };
-            if let Some(fast) = fast {
-                let slow = shortest_digits(v);
-                assert_eq!(
-                    (&fast.buf[..fast.len], fast.exp),
-                    (&slow.buf[..slow.len], slow.exp),
-                    "{v:e}"
-                );
-                checked += 1;
+                format!("{}.{}", &digits[..int_len], &digits[int_len..])
+            }
+        };
+        format!("{sign}{body}")
+    }
+
+    /// Values of the kinds a TSDB holds and that exercise every path: integers,
+    /// short decimals, `%.6g`-like gauges, ratios, ties, and raw bit patterns.
+    fn sample_value(i: u64, r: u64) -> f64 {
+        let s = r >> 32;
+        match i % 8 {
+            0 => (r % 1_000_000_000_000) as f64 / POW10[(r >> 60) as usize % 16],
+            1 => (r % 1_000_000) as f64 / POW10[(r >> 58) as usize % 23],
+            2 | 3 => f64::from_bits(r),
+            4 => (r % 100_000) as f64 / ((r >> 40) % 1000 + 1) as f64,
+            5 => (r % (1 << 53)) as f64 * if s % 3 == 0 { -1.0 } else { 1.0 },
+            // Exact midpoints between two shortest candidates: x.25 and x.75 where the
+            // spacing of floats is 1/8 or 1/4.
+            6 => ((1u64 << 49) + r % (3 << 49)) as f64 + if s % 2 == 0 { 0.25 } else { 0.75 },
+            _ => {
+                // Neighbours of a short decimal.
+                let v = (r % 10_000_000) as f64 / POW10[(s % 12) as usize];
+                f64::from_bits(v.to_bits().wrapping_add((s >> 8) % 5).wrapping_sub(2))
             }
         }
-        assert!(checked > 80_000, "{checked}");
+    }
+
+    /// The integer and short-decimal fast paths and the `zmij` path must agree with the
+    /// standard library's digits, and [`format_float`] with an independent layout.
+    #[test]
+    fn float_fast_paths_match_general_path() {
+        let mut next = rng(0x9e37_79b9_7f4a_7c15);
+        let (mut fast_checked, mut zmij_checked) = (0, 0);
+        for i in 0..400_000u64 {
+            let v = sample_value(i, next());
+            assert_eq!(float(v), reference_g(v), "bits {:016x}", v.to_bits());
+            let a = v.abs();
+            if !a.is_finite() || a == 0.0 {
+                continue;
+            }
+            let slow = shortest_digits_std(a);
+            let slow = (&slow.ascii[..slow.len], slow.exp);
+            let fast = if a < TWO_POW_53 && a.fract() == 0.0 {
+                Some(Short::from_int(a as u64, 0))
+            } else {
+                short_decimal(a)
+            };
+            if let Some(fast) = fast {
+                let bytes = fast.ascii.to_le_bytes();
+                assert!(bytes[fast.len..].iter().all(|&b| b == b'0'), "{a:e}");
+                assert_eq!((&bytes[..fast.len], fast.exp), slow, "{a:e}");
+                fast_checked += 1;
+            }
+            let z = shortest_digits(a);
+            assert_eq!((&z.ascii[..z.len], z.exp), slow, "{a:e}");
+            zmij_checked += 1;
+        }
+        assert!(fast_checked > 150_000, "{fast_checked}");
+        assert!(zmij_checked > 390_000, "{zmij_checked}");
+    }
+
+    #[test]
+    fn parse_decimal_forms() {
+        for (text, want) in [
+            ("123.45", (12345, -2)),
+            ("0.00012", (12, -5)),
+            ("1200.0", (12, 2)),
+            ("1.5e-7", (15, -8)),
+            ("1.5e-07", (15, -8)),
+            ("3e+21", (3, 21)),
+            ("3e21", (3, 21)),
+            ("5e-324", (5, -324)),
+            ("1.7976931348623157e308", (17976931348623157, 292)),
+            ("10000000000000000.0", (1, 16)),
+        ] {
+            assert_eq!(parse_decimal(text.as_bytes()), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn digits_from_int_every_length() {
+        let mut next = rng(7);
+        let mut p = 1u64;
+        for nd in 1..=20 {
+            for _ in 0..2000 {
+                let r = next();
+                // nd digits, with a random run of trailing zeros.
+                let lo = p;
+                let span = if nd == 20 { u64::MAX - lo } else { 9 * lo };
+                let mut d = lo + r % span;
+                let tz = (r >> 59) as u32 % nd;
+                d = d / 10u64.pow(tz) * 10u64.pow(tz);
+                if d == 0 {
+                    continue;
+                }
+                let want = d.to_string();
+                let trimmed = want.trim_end_matches('0');
+                let got = Digits::from_int(d, -3);
+                assert_eq!(&got.ascii[..got.len], trimmed.as_bytes(), "{d}");
+                assert!(got.ascii[got.len..].iter().all(|&b| b == b'0'), "{d}");
+                assert_eq!(got.exp, want.len() as i32 - 4, "{d}");
+                if nd <= 16 {
+                    let short = Short::from_int(d, -3);
+                    let bytes = short.ascii.to_le_bytes();
+                    assert_eq!(&bytes[..short.len], trimmed.as_bytes(), "{d}");
+                    assert!(bytes[short.len..].iter().all(|&b| b == b'0'), "{d}");
+                    assert_eq!(short.exp, got.exp, "{d}");
+                }
+            }
+            p = p.saturating_mul(10);
+        }
+    }
+
+    #[test]
+    fn int_matches_display() {
+        let int = |v: i64| {
+            let mut buf = [0u8; INT_BUF];
+            let n = format_int(&mut buf, v);
+            String::from_utf8(buf[..n].to_vec()).unwrap()
+        };
+        let mut next = rng(11);
+        let mut edges = vec![0, 1, -1, 9, 10, 99_999_999, 100_000_000, i64::MAX, i64::MIN];
+        for k in 0..19 {
+            let p = 10i64.pow(k);
+            edges.extend([p, p - 1, p + 1, -p, 1 - p]);
+        }
+        for v in edges {
+            assert_eq!(int(v), v.to_string());
+        }
+        for _ in 0..200_000 {
+            let r = next();
+            let v = (r as i64) >> (r % 64);
+            assert_eq!(int(v), v.to_string());
+            let ms = 1_600_000_000_000 + (r % 400_000_000_000) as i64;
+            assert_eq!(int(ms), ms.to_string());
+        }
+        for n in 0..1_000_000u32 {
+            let m = n * 97 + n % 89;
+            let got: Vec<u8> = bcd8(m).to_le_bytes().iter().map(|b| b + b'0').collect();
+            assert_eq!(got, format!("{m:08}").as_bytes());
+        }
+    }
+
+    #[test]
+    fn int_formatter_matches_display() {
+        let mut f = IntFormatter::default();
+        let mut buf = [0u8; INT_BUF];
+        let mut next = rng(13);
+        let mut t: i64 = 1_704_067_199_000;
+        for i in 0..300_000 {
+            let r = next();
+            t = match i % 1000 {
+                // Occasional jumps: far, negative, small, huge.
+                0 => (r as i64) >> (r % 64),
+                1 => -t,
+                2 => (r % 1_000_000_000) as i64,
+                _ => t.wrapping_add((r % 30_000) as i64 - 100),
+            };
+            let n = f.format(&mut buf, t);
+            assert_eq!(&buf[..n], t.to_string().as_bytes());
+        }
+        for t in [
+            99_999_999,
+            100_000_000,
+            9_999_999_999_999_999,
+            i64::MAX,
+            100_000_000,
+        ] {
+            let n = f.format(&mut buf, t);
+            assert_eq!(&buf[..n], t.to_string().as_bytes());
+        }
     }
 
     #[test]
