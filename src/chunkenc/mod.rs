@@ -28,7 +28,7 @@ use std::fmt;
 
 mod xor;
 
-pub use xor::{XorAppender, XorIter};
+pub use xor::{XorAppender, XorDecoder, XorIter};
 
 /// The encoding byte of a chunk record.
 ///

@@ -17,7 +17,7 @@
 //! 5 bits, the width `M` in 6 bits (0 means 64), then `M` bits; `T = 64-L-M`.
 #![deny(clippy::indexing_slicing)]
 
-use crate::decode::bits::BitReader;
+use crate::decode::bits::{bits_at, window_at, BitReader};
 use crate::error::{Corruption, DecodeError};
 
 type R<T> = Result<T, DecodeError>;
@@ -34,6 +34,16 @@ fn dod_from_bits(u: u64, n: u32) -> i64 {
 
 /// Samples decoded per refill of [`XorIter`]'s internal buffer.
 const BATCH: usize = 32;
+
+/// Bytes the fast loop needs from the byte a sample starts in: one 8-byte window holds its
+/// first bit and the next 56 at least, enough for the dod (up to 20 bits), the value
+/// header and, usually, the payload. Anything longer is read with checked loads.
+const WIN: usize = 8;
+
+/// When the fast loop stops fewer than this many bytes before the end of the data, the
+/// rest is decoded from a copy followed by as many zero bytes: a sample (at most 145 bits)
+/// and the 8-byte loads that read it then stay inside the copy.
+const TAIL: usize = 32;
 
 /// Decoder state between samples.
 #[derive(Clone, Copy, Debug)]
@@ -57,18 +67,415 @@ impl State {
         width: 64,
         trailing: 0,
     };
+
+    #[inline(always)]
+    fn sample(&self) -> (i64, f64) {
+        (self.t, f64::from_bits(self.v))
+    }
 }
 
-/// Decodes the samples of one XOR chunk.
+/// Where decoding of one chunk stands.
 ///
-/// Yields exactly the number of samples the chunk header claims; bytes after the last
+/// The hot loop ([`run_fast`]) keeps the bit position and [`State`] in registers and reads
+/// each sample from one 8-byte window of the data: one bounds check per sample. The last
+/// bytes of the data are decoded from a zero-padded copy; long varints, 64-bit windows,
+/// damaged data and errors go through the checked [`BitReader`] code ([`slow_head`],
+/// [`slow_later`]), which gives the same result for the same bits.
+#[derive(Clone, Debug)]
+struct Decoder<'a> {
+    data: &'a [u8],
+    /// File offset of `data[0]`.
+    base: u64,
+    /// Bit position of the next sample in `data`.
+    bit: usize,
+    st: State,
+    /// Samples the header claims.
+    num_samples: u16,
+    /// Samples decoded so far.
+    decoded: u16,
+}
+
+impl Decoder<'_> {
+    /// Decodes up to `out.len()` samples into `out`; returns how many, and the error that
+    /// stopped decoding early, if any. After an error the decoder must not be used again.
+    fn decode(&mut self, out: &mut [(i64, f64)]) -> (usize, Option<DecodeError>) {
+        let todo = usize::from(self.num_samples - self.decoded).min(out.len());
+        let out = out.get_mut(..todo).unwrap_or_default();
+        let data = self.data;
+        let mut bit = self.bit;
+        let mut st = self.st;
+        let mut n = 0;
+        let mut err = None;
+        // Samples 0 and 1 have their own layout.
+        while usize::from(self.decoded) + n < 2 {
+            let Some(slot) = out.get_mut(n) else { break };
+            let first = usize::from(self.decoded) + n == 0;
+            let head = match fast_head(data, bit, st, first) {
+                Some(h) => Ok(h),
+                None => slow_head(data, self.base, bit, st, first),
+            };
+            match head {
+                Ok((b, s)) => {
+                    bit = b;
+                    st = s;
+                    *slot = st.sample();
+                    n += 1;
+                }
+                Err(e) => {
+                    err = Some(e);
+                    break;
+                }
+            }
+        }
+        while err.is_none() && n < out.len() {
+            let rest_out = out.get_mut(n..).unwrap_or_default();
+            n += run_fast::<false>(data, 0, usize::MAX, &mut bit, &mut st, rest_out);
+            // Close to the end of the data: the same code on a zero-padded copy, keeping
+            // only samples that end inside the data.
+            let byte = bit / 8;
+            let rest = data.get(byte..).unwrap_or_default();
+            if n < out.len() && rest.len() < TAIL {
+                let mut pad = [0u8; 2 * TAIL];
+                if let Some(p) = pad.get_mut(..rest.len()) {
+                    p.copy_from_slice(rest);
+                }
+                let src = pad.get(..rest.len() + TAIL).unwrap_or_default();
+                let rest_out = out.get_mut(n..).unwrap_or_default();
+                let limit = rest.len() * 8;
+                n += run_fast::<true>(src, byte * 8, limit, &mut bit, &mut st, rest_out);
+            }
+            // One sample the checked way: reports a truncated or invalid sample.
+            let Some(slot) = out.get_mut(n) else { break };
+            match slow_later(data, self.base, bit, st) {
+                Ok((b, s)) => {
+                    bit = b;
+                    st = s;
+                    *slot = st.sample();
+                    n += 1;
+                }
+                Err(e) => err = Some(e),
+            }
+        }
+        self.bit = bit;
+        self.st = st;
+        self.decoded += n as u16;
+        (n, err)
+    }
+}
+
+/// Decodes samples n ≥ 2 from `src` into `out` while the fast path can; `src[0]` is bit
+/// `origin` of the chunk data, and `bit` and `st` are updated past the samples decoded.
+/// Returns how many. Stops where it cannot go on (near the end of `src`, a 64-bit value
+/// window, an invalid window); the caller then decodes one sample with [`slow_later`]. With
+/// `PADDED`, `src` is the end of the data followed by `TAIL` zero bytes, and only samples
+/// that end within `limit` bits (the data) count.
+///
+/// The common shapes (dod `0` or `10`, value unchanged or in the old window) are branches
+/// that the CPU predicts well: a series' scrape jitter and the way its values change are
+/// regular within a chunk, and a predicted branch lets the next sample start before this
+/// one's load is done. (Selecting between reuse and new window without a branch was tried:
+/// the dependency through the load made it 35% slower.)
+#[inline(never)]
+fn run_fast<const PADDED: bool>(
+    src: &[u8],
+    origin: usize,
+    limit: usize,
+    bit: &mut usize,
+    st: &mut State,
+    out: &mut [(i64, f64)],
+) -> usize {
+    // Samples must start in bytes 0..=last.
+    let Some(last) = src.len().checked_sub(WIN) else {
+        return 0;
+    };
+    let mut b = *bit - origin;
+    let State {
+        mut t,
+        mut v,
+        mut t_delta,
+        mut width,
+        mut trailing,
+    } = *st;
+    let total = out.len();
+    let mut slots = out.iter_mut();
+    while slots.len() > 0 {
+        let i = b / 8;
+        if i > last {
+            break;
+        }
+        let Some(win) = src.get(i..i + WIN).and_then(|w| w.first_chunk::<WIN>()) else {
+            break;
+        };
+        let r = b % 8;
+        let w = u64::from_be_bytes(*win) << r;
+        // Timestamp.
+        let (vr, wv, dod) = if w >> 63 == 0 {
+            (r + 1, w << 1, 0)
+        } else if w & 1 << 62 == 0 {
+            // 14 payload bits u; u > 2^13 is negative: sign-extend u - 1, then add 1 back.
+            // The subtraction borrows from the prefix bits, which the shift drops.
+            let dod = ((((w >> 48).wrapping_sub(1)) << 50) as i64 >> 50) + 1;
+            (r + 16, w << 16, dod as u64)
+        } else {
+            match wide_dod(src, b, w) {
+                Some(d) => d,
+                None => break,
+            }
+        };
+        // Value; `wv` holds the bits from `vr` through bit 63 of the window. A payload that
+        // is not in `wv` is read again from `src` (rare; keeps `win` out of registers).
+        let (end, x) = if wv >> 63 == 0 {
+            (vr + 1, 0)
+        } else if wv & 1 << 62 == 0 {
+            let end = vr + 2 + width as usize;
+            let x = if end <= 64 {
+                (wv << 2) >> (64 - width)
+            } else {
+                match bits_at(src, i * 8 + vr + 2, width) {
+                    Some(x) => x,
+                    None => break,
+                }
+            };
+            (end, x << trailing)
+        } else {
+            let lm = (wv >> 51) as u32 & 0x7ff;
+            let leading = lm >> 6;
+            // 6 bits of width; 0 means 64 and goes the slow way, which keeps the width
+            // (and so the next sample's position) one shift and mask away from the load.
+            let new_width = lm & 0x3f;
+            if new_width == 0 || leading + new_width > 64 {
+                break;
+            }
+            let end = vr + 13 + new_width as usize;
+            if PADDED && i * 8 + end > limit {
+                break;
+            }
+            let x = if end <= 64 {
+                (wv << 13) >> (64 - new_width)
+            } else {
+                match bits_at(src, i * 8 + vr + 13, new_width) {
+                    Some(x) => x,
+                    None => break,
+                }
+            };
+            width = new_width;
+            trailing = 64 - leading - new_width;
+            (end, x << trailing)
+        };
+        if PADDED && i * 8 + end > limit {
+            break;
+        }
+        v ^= x;
+        t_delta = t_delta.wrapping_add(dod);
+        t = t.wrapping_add(t_delta as i64);
+        b = i * 8 + end;
+        if let Some(slot) = slots.next() {
+            *slot = (t, f64::from_bits(v));
+        }
+    }
+    *bit = origin + b;
+    *st = State {
+        t,
+        v,
+        t_delta,
+        width,
+        trailing,
+    };
+    total - slots.len()
+}
+
+/// The 17-, 20- and 64-bit dod classes of the sample at bit `bit` of `src`, whose first
+/// bits are `w`: the value's position relative to the start of the sample's window, the
+/// window there, and the dod; `None` when `src` ends too soon for the checked loads.
+#[inline(always)]
+fn wide_dod(src: &[u8], bit: usize, w: u64) -> Option<(usize, u64, u64)> {
+    let r = bit % 8;
+    let ones = w.leading_ones();
+    if ones < 4 {
+        // 110 + 17 bits, 1110 + 20 bits.
+        let pw = 11 + 3 * ones;
+        let len = ones + 1 + pw;
+        let u = (w << (ones + 1)) >> (64 - pw);
+        let dod = if u > 1 << (pw - 1) {
+            u.wrapping_sub(1 << pw)
+        } else {
+            u
+        };
+        Some((r + len as usize, w << len, dod))
+    } else {
+        let dod = bits_at(src, bit + 4, 64)?;
+        Some((r + 68, window_at(src, bit + 68)?, dod))
+    }
+}
+
+/// Sample 0 (`first`) or 1 on the fast path; `None` for varints longer than 7 bytes, an
+/// invalid window, or when the 8-byte loads would reach past `src`.
+#[inline(always)]
+fn fast_head(src: &[u8], bit: usize, mut st: State, first: bool) -> Option<(usize, State)> {
+    // A varint of at most 7 groups from one window.
+    let w = window_at(src, bit)?;
+    let mut u = 0;
+    let mut len = 0;
+    for i in 0..7 {
+        let b = (w >> (56 - 8 * i)) & 0xff;
+        u |= (b & 0x7f) << (7 * i);
+        if b < 0x80 {
+            len = 8 * (i + 1);
+            break;
+        }
+    }
+    if len == 0 {
+        return None;
+    }
+    let bit = bit + len;
+    if first {
+        st.t = ((u >> 1) as i64) ^ -((u & 1) as i64);
+        st.v = bits_at(src, bit, 64)?;
+        return Some((bit + 64, st));
+    }
+    st.t_delta = u;
+    st.t = st.t.wrapping_add(u as i64);
+    // The value: `0` unchanged, `10` the old window (L = T = 0 before any), `11` new.
+    let w = window_at(src, bit)?;
+    if w >> 63 == 0 {
+        return Some((bit + 1, st));
+    }
+    let (head, width, trailing) = if w >> 62 & 1 == 0 {
+        (2, st.width, st.trailing)
+    } else {
+        let lm = (w >> 51) as u32 & 0x7ff;
+        let leading = lm >> 6;
+        let width = ((lm & 0x3f).wrapping_sub(1) & 0x3f) + 1;
+        if leading + width > 64 {
+            return None;
+        }
+        (13, width, 64 - leading - width)
+    };
+    st.v ^= bits_at(src, bit + head, width)? << trailing;
+    st.width = width;
+    st.trailing = trailing;
+    Some((bit + head + width as usize, st))
+}
+
+/// Sample 0 (`first`) or 1 at bit `bit`, every read checked.
+#[inline(never)]
+fn slow_head(data: &[u8], base: u64, bit: usize, st: State, first: bool) -> R<(usize, State)> {
+    let br = BitReader::at_bit(data, base, bit as u64);
+    let (br, st) = read_head(br, st, first)?;
+    Ok((br.bit_position() as usize, st))
+}
+
+/// Sample n ≥ 2 at bit `bit`, every read checked.
+#[cold]
+#[inline(never)]
+fn slow_later(data: &[u8], base: u64, bit: usize, mut st: State) -> R<(usize, State)> {
+    let mut br = BitReader::at_bit(data, base, bit as u64);
+    read_later(&mut br, &mut st)?;
+    Ok((br.bit_position() as usize, st))
+}
+
+/// Decodes the samples of one XOR chunk into buffers the caller provides: the fastest way to
+/// read a chunk, and the smallest (no internal buffer). [`XorIter`] wraps it for reading
+/// one sample at a time.
+///
+/// Decodes exactly the number of samples the chunk header claims; bytes after the last
 /// sample (padding, or the unused trailing byte older Prometheus versions leave) are never
 /// read. Float values keep their exact bit patterns, so the stale marker NaN
 /// (`0x7FF0000000000002`) stays distinct from an ordinary NaN.
 ///
-/// Samples are decoded 32 at a time into a buffer inside the iterator, so the bit-level
-/// loop runs with its state in registers and [`next_sample`](XorIter::next_sample) is
-/// mostly a buffer read. A decoding error is returned after the samples decoded before it.
+/// ```
+/// use tsblock::chunkenc::{XorAppender, XorDecoder};
+/// let mut app = XorAppender::new();
+/// for i in 0..100 {
+///     app.append(1000 * i, i as f64);
+/// }
+/// let data = app.finish();
+/// let mut dec = XorDecoder::new(&data, 0)?;
+/// let mut buf = [(0, 0.0); 64];
+/// let mut total = 0.0;
+/// while dec.remaining() > 0 {
+///     let n = dec.read_into(&mut buf)?;
+///     total += buf[..n].iter().map(|&(_, v)| v).sum::<f64>();
+/// }
+/// assert_eq!(total, 4950.0);
+/// assert_eq!(dec.read_into(&mut buf)?, 0);
+/// # Ok::<(), tsblock::error::DecodeError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct XorDecoder<'a> {
+    dec: Decoder<'a>,
+    /// The first error; returned after the samples decoded before it, and by every later
+    /// call.
+    error: Option<Box<DecodeError>>,
+}
+
+impl<'a> XorDecoder<'a> {
+    /// A decoder for the chunk data `data` (the bytes after the encoding byte, starting with
+    /// the big-endian u16 sample count), which starts at file offset `offset`.
+    ///
+    /// Fails only when `data` is too short to hold the sample count.
+    pub fn new(data: &'a [u8], offset: u64) -> R<Self> {
+        let num_samples = match data.first_chunk::<2>() {
+            Some(&count) => u16::from_be_bytes(count),
+            None => BitReader::new(data, offset).read_bits(16)? as u16,
+        };
+        Ok(XorDecoder {
+            dec: Decoder {
+                data,
+                base: offset,
+                bit: 16,
+                st: State::START,
+                num_samples,
+                decoded: 0,
+            },
+            error: None,
+        })
+    }
+
+    /// The number of samples the chunk header claims.
+    #[inline]
+    pub fn num_samples(&self) -> u16 {
+        self.dec.num_samples
+    }
+
+    /// The number of samples not decoded yet. After an error it stays above 0, so a loop
+    /// `while dec.remaining() > 0 { dec.read_into(..)?; }` sees the error and ends without
+    /// an extra call at the end of the chunk.
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        usize::from(self.dec.num_samples - self.dec.decoded)
+    }
+
+    /// Decodes the next samples into `out` and returns how many: `out.len()`, or fewer at
+    /// the end of the chunk or before an error, 0 after the last sample (or when `out` is
+    /// empty).
+    ///
+    /// Samples decoded before an error are returned first; after an error every later call
+    /// returns the same error.
+    #[inline]
+    pub fn read_into(&mut self, out: &mut [(i64, f64)]) -> R<usize> {
+        if let Some(e) = &self.error {
+            return Err((**e).clone());
+        }
+        let (n, err) = self.dec.decode(out);
+        if let Some(e) = err {
+            let e = Box::new(e);
+            let first = (*e).clone();
+            self.error = Some(e);
+            if n == 0 {
+                return Err(first);
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Iterates over the samples of one XOR chunk.
+///
+/// Yields exactly the number of samples the chunk header claims, with their exact bit
+/// patterns, like [`XorDecoder`], which it wraps: samples are decoded 32 at a time into a
+/// buffer inside the iterator, so [`next_sample`](XorIter::next_sample) is mostly a buffer
+/// read. A decoding error is returned after the samples decoded before it.
 ///
 /// ```
 /// use tsblock::chunkenc::{XorAppender, XorIter};
@@ -82,19 +489,12 @@ impl State {
 /// ```
 #[derive(Clone, Debug)]
 pub struct XorIter<'a> {
-    br: BitReader<'a>,
-    st: State,
-    /// Samples the header claims.
-    num_samples: u16,
-    /// Samples decoded so far, including those still waiting in `batch`.
-    decoded: u16,
+    dec: XorDecoder<'a>,
     /// Decoded samples; `batch[head..len]` are not yet returned.
     batch: [(i64, f64); BATCH],
     head: usize,
     len: usize,
-    /// The first error; returned once `batch` is drained, and by every later call.
-    error: Option<Box<DecodeError>>,
-    /// Whether the `Iterator` impl already yielded `error`.
+    /// Whether the `Iterator` impl already yielded the error.
     error_yielded: bool,
 }
 
@@ -104,17 +504,11 @@ impl<'a> XorIter<'a> {
     ///
     /// Fails only when `data` is too short to hold the sample count.
     pub fn new(data: &'a [u8], offset: u64) -> R<Self> {
-        let mut br = BitReader::new(data, offset);
-        let num_samples = br.read_bits(16)? as u16;
         Ok(XorIter {
-            br,
-            st: State::START,
-            num_samples,
-            decoded: 0,
+            dec: XorDecoder::new(data, offset)?,
             batch: [(0, 0.0); BATCH],
             head: 0,
             len: 0,
-            error: None,
             error_yielded: false,
         })
     }
@@ -122,7 +516,7 @@ impl<'a> XorIter<'a> {
     /// The number of samples the chunk header claims.
     #[inline]
     pub fn num_samples(&self) -> u16 {
-        self.num_samples
+        self.dec.num_samples()
     }
 
     /// The next sample as `(timestamp ms, value)`, `Ok(None)` after the last one.
@@ -141,96 +535,60 @@ impl<'a> XorIter<'a> {
 
     /// The next samples, up to 32 at a time; an empty slice after the last one.
     ///
-    /// The fastest way to read a chunk: the samples come straight from the iterator's
-    /// buffer. Can be mixed with [`next_sample`](XorIter::next_sample). After an error every
-    /// later call returns the same error.
+    /// The samples come straight from the iterator's buffer. Can be mixed with
+    /// [`next_sample`](XorIter::next_sample). After an error every later call returns the
+    /// same error.
     #[inline]
     pub fn next_batch(&mut self) -> R<&[(i64, f64)]> {
         if self.head >= self.len {
-            if let Some(e) = &self.error {
-                return Err((**e).clone());
-            }
             self.head = 0;
-            self.len = self.decode_batch();
-            if self.len == 0 {
-                if let Some(e) = &self.error {
-                    return Err((**e).clone());
-                }
-            }
+            self.len = 0;
+            self.len = self.dec.read_into(&mut self.batch)?;
         }
         let out = self.batch.get(self.head..self.len).unwrap_or_default();
         self.head = self.len;
         Ok(out)
     }
 
+    /// Decodes the next samples straight into `out` and returns how many: `out.len()`, or
+    /// fewer at the end of the chunk, 0 after the last sample (or when `out` is empty).
+    ///
+    /// Samples that [`next_sample`](XorIter::next_sample) left in the iterator's buffer come
+    /// first. Samples decoded before an error are returned first; after an error every
+    /// later call returns the same error.
+    #[inline]
+    pub fn read_into(&mut self, out: &mut [(i64, f64)]) -> R<usize> {
+        if self.head < self.len {
+            let pending = self.batch.get(self.head..self.len).unwrap_or_default();
+            let k = pending.len().min(out.len());
+            if let (Some(dst), Some(src)) = (out.get_mut(..k), pending.get(..k)) {
+                dst.copy_from_slice(src);
+            }
+            self.head += k;
+            return Ok(k);
+        }
+        self.dec.read_into(out)
+    }
+
     /// Refills `batch` and returns its first sample, or the end, or the error.
     #[inline(never)]
     fn refill_batch(&mut self) -> R<Option<(i64, f64)>> {
-        if let Some(e) = &self.error {
-            return Err((**e).clone());
-        }
         self.head = 0;
-        self.len = self.decode_batch();
+        self.len = 0;
+        self.len = self.dec.read_into(&mut self.batch)?;
         match self.batch.get(..self.len).and_then(|b| b.first()) {
             Some(&s) => {
                 self.head = 1;
                 Ok(Some(s))
             }
-            None => match &self.error {
-                Some(e) => Err((**e).clone()),
-                None => Ok(None),
-            },
+            None => Ok(None),
         }
-    }
-
-    /// Decodes up to `BATCH` samples into `batch`; returns how many. Records an error in
-    /// `self.error`.
-    fn decode_batch(&mut self) -> usize {
-        let mut br = self.br;
-        let mut st = self.st;
-        let todo = usize::from(self.num_samples - self.decoded).min(BATCH);
-        let mut slots = self.batch.iter_mut().take(todo);
-        let mut n = 0;
-        let mut res = Ok(());
-        // Samples 0 and 1 have their own layout.
-        while self.decoded as usize + n < 2 {
-            let Some(slot) = slots.next() else { break };
-            match read_head(br, st, self.decoded as usize + n == 0) {
-                Ok((b, s)) => {
-                    br = b;
-                    st = s;
-                }
-                Err(e) => {
-                    res = Err(e);
-                    break;
-                }
-            }
-            *slot = (st.t, f64::from_bits(st.v));
-            n += 1;
-        }
-        if res.is_ok() {
-            for slot in slots {
-                res = read_later(&mut br, &mut st);
-                if res.is_err() {
-                    break;
-                }
-                *slot = (st.t, f64::from_bits(st.v));
-                n += 1;
-            }
-        }
-        if let Err(e) = res {
-            self.error = Some(Box::new(e));
-        }
-        self.br = br;
-        self.st = st;
-        self.decoded += n as u16;
-        n
     }
 }
 
-/// Sample 0 (`first`) or 1. Out of line, and by value so that the caller's reader is
-/// never borrowed by a call and can live in registers.
-#[inline(never)]
+/// Sample 0 (`first`) or 1. By value so that the caller's reader is never borrowed by a
+/// call and can live in registers.
+#[inline(always)]
 fn read_head(mut br: BitReader<'_>, mut st: State, first: bool) -> R<(BitReader<'_>, State)> {
     if first {
         st.t = br.read_varint()?;
@@ -361,9 +719,9 @@ impl Iterator for XorIter<'_> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         let buffered = self.len - self.head;
-        let left = usize::from(self.num_samples - self.decoded) + buffered;
-        let err = usize::from(self.error.is_some() && !self.error_yielded);
-        (buffered, Some(left + err))
+        let failed = self.dec.error.is_some();
+        let err = usize::from(failed && !self.error_yielded);
+        (buffered, Some(buffered + self.dec.remaining() + err))
     }
 }
 
@@ -903,7 +1261,114 @@ mod tests {
             })
     }
 
+    /// Decodes every sample with the checked `BitReader` code only: the reference for the
+    /// fast path.
+    fn slow_decode(data: &[u8], base: u64) -> (Vec<(i64, u64)>, Option<DecodeError>) {
+        let Some(&count) = data.first_chunk::<2>() else {
+            return (vec![], None);
+        };
+        let (mut bit, mut st, mut out) = (16, State::START, vec![]);
+        for i in 0..u16::from_be_bytes(count) {
+            let r = if i < 2 {
+                slow_head(data, base, bit, st, i == 0)
+            } else {
+                slow_later(data, base, bit, st)
+            };
+            match r {
+                Ok((b, s)) => {
+                    (bit, st) = (b, s);
+                    out.push((st.t, st.v));
+                }
+                Err(e) => return (out, Some(e)),
+            }
+        }
+        (out, None)
+    }
+
+    /// Decodes with `read_into` in buffers of the given sizes (cycled).
+    fn decode_into(
+        data: &[u8],
+        base: u64,
+        sizes: &[usize],
+    ) -> (Vec<(i64, u64)>, Option<DecodeError>) {
+        let mut dec = XorDecoder::new(data, base).unwrap();
+        let mut out = vec![];
+        let mut buf = vec![(0, 0.0); 300];
+        for &k in sizes.iter().cycle() {
+            match dec.read_into(&mut buf[..k]) {
+                Ok(0) if k > 0 => break,
+                Ok(n) => out.extend(buf[..n].iter().map(|&(t, v)| (t, v.to_bits()))),
+                Err(e) => {
+                    assert_eq!(dec.read_into(&mut buf).unwrap_err(), e, "sticky");
+                    return (out, Some(e));
+                }
+            }
+            if dec.remaining() == 0 {
+                assert_eq!(dec.read_into(&mut buf).unwrap(), 0);
+                break;
+            }
+        }
+        (out, None)
+    }
+
+    #[test]
+    fn read_into_small_buffers_and_mixing() {
+        let samples: Vec<(i64, u64)> = (0..200)
+            .map(|i| (i * 15_000 + i % 7, (i as f64 * 0.37).to_bits()))
+            .collect();
+        let data = encode(&samples);
+        for sizes in [&[1][..], &[3, 1, 7], &[64], &[300], &[0, 5]] {
+            assert_eq!(decode_into(&data, 0, sizes), (samples.clone(), None));
+        }
+        // XorIter::read_into hands out what next_sample left buffered first.
+        let mut it = XorIter::new(&data, 0).unwrap();
+        let mut got = vec![it.next_sample().unwrap().unwrap()];
+        let mut buf = [(0, 0.0); 50];
+        loop {
+            let n = it.read_into(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        let got: Vec<(i64, u64)> = got.into_iter().map(|(t, v)| (t, v.to_bits())).collect();
+        assert_eq!(got, samples);
+    }
+
     proptest! {
+        #[test]
+        fn fast_path_matches_checked_reader(
+            samples in samples(),
+            cut in proptest::option::of(any::<proptest::sample::Index>()),
+            flip in proptest::option::of(any::<proptest::sample::Index>()),
+            sizes in proptest::collection::vec(1usize..140, 1..4),
+        ) {
+            // Valid chunks, cuts of them and one flipped bit after the count: same samples,
+            // same error (offset and kind).
+            let mut data = encode(&samples);
+            if let Some(f) = flip {
+                let bit = 16 + f.index(data.len() * 8 - 16 + 1);
+                if let Some(b) = data.get_mut(bit / 8) {
+                    *b ^= 0x80 >> (bit % 8);
+                }
+            }
+            if let Some(c) = cut {
+                data.truncate(c.index(data.len() + 1).max(2));
+            }
+            prop_assert_eq!(decode_into(&data, 77, &sizes), slow_decode(&data, 77));
+        }
+
+        #[test]
+        fn fast_path_matches_checked_reader_on_garbage(
+            data in proptest::collection::vec(any::<u8>(), 2..300),
+            count in any::<u16>(),
+            sizes in proptest::collection::vec(1usize..140, 1..4),
+        ) {
+            let mut data = data;
+            data[..2].copy_from_slice(&count.to_be_bytes());
+            prop_assert_eq!(decode_into(&data, 5, &sizes), slow_decode(&data, 5));
+        }
+
         #[test]
         fn round_trips_bit_exact(samples in samples()) {
             let data = encode(&samples);

@@ -81,6 +81,32 @@ fn varint_overflow(base: u64, bit_pos: u64) -> DecodeError {
     DecodeError::new(base + bit_pos / 8, Corruption::VarintOverflow { bits: 64 })
 }
 
+/// The 64 bits of `data` starting at bit `bit`, left aligned, from one unaligned 8-byte load:
+/// the top `64 - bit % 8` bits (at least 57) are stream bits, the bits below them are zero.
+/// `None` when fewer than 8 bytes start at byte `bit / 8`.
+///
+/// This is the positional form of [`BitReader`]'s refill for decoders that keep only a bit
+/// position in a register: a peek is one bounds check, a load, a byte swap and a shift.
+#[inline(always)]
+pub fn window_at(data: &[u8], bit: usize) -> Option<u64> {
+    let bytes = data.get(bit / 8..)?.first_chunk::<8>()?;
+    Some(u64::from_be_bytes(*bytes) << (bit % 8))
+}
+
+/// The `n` bits (`1 ≤ n ≤ 64`) of `data` starting at bit `bit`, as an unsigned number; `None`
+/// when [`window_at`] would fail at `bit` (or, for `n > 57`, at `bit + 32`).
+#[inline(always)]
+pub fn bits_at(data: &[u8], bit: usize, n: u32) -> Option<u64> {
+    debug_assert!((1..=64).contains(&n));
+    if n <= 57 {
+        Some(window_at(data, bit)? >> (64 - n))
+    } else {
+        let hi = window_at(data, bit)? >> 32;
+        let lo = window_at(data, bit + 32)? >> (96 - n);
+        Some(hi << (n - 32) | lo)
+    }
+}
+
 impl<'a> BitReader<'a> {
     /// A reader at the first bit of `data`, whose first byte is at file offset `base`.
     pub fn new(data: &'a [u8], base: u64) -> Self {
@@ -91,6 +117,26 @@ impl<'a> BitReader<'a> {
             nbits: 0,
             base,
         }
+    }
+
+    /// A reader at bit `bit` of `data` (clamped to the end), whose first byte is at file
+    /// offset `base`.
+    pub fn at_bit(data: &'a [u8], base: u64, bit: u64) -> Self {
+        let byte = usize::try_from(bit / 8)
+            .unwrap_or(usize::MAX)
+            .min(data.len());
+        let mut r = BitReader {
+            data,
+            pos: byte,
+            buf: 0,
+            nbits: 0,
+            base,
+        };
+        let skip = (bit % 8) as u32;
+        if skip > 0 && r.ensure(skip) {
+            r.consume(skip);
+        }
+        r
     }
 
     /// Number of bits consumed so far.

@@ -4,7 +4,7 @@
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 use crate::block::Block;
-use crate::chunkenc::{Encoding, XorIter};
+use crate::chunkenc::{Encoding, XorDecoder};
 use crate::error::{Error, Result, Section};
 use crate::format::{ChunkMeta, SeriesRef};
 use crate::index::SeriesEntry;
@@ -94,12 +94,23 @@ fn covered(deleted: &[Interval], min: i64, max: i64) -> bool {
     deleted.iter().any(|&(a, b)| a <= min && max <= b)
 }
 
+/// Samples decoded per [`XorDecoder::read_into`] call: about one chunk's worth (the head
+/// writes up to 120 samples per chunk), so each chunk is usually decoded in one call.
+const DECODE_BATCH: usize = 128;
+
 /// Samples of one [`Part`] inside `[mint, maxt]` and outside its tombstones.
+///
+/// Chunks are decoded a batch at a time into `buf` (allocated when the first chunk is
+/// opened, so that moving a `PartSamples` stays cheap); `step` hands the samples out of it.
 pub(crate) struct PartSamples<'db> {
     part: Part<'db>,
     labels: &'db Labels,
     next_chunk: usize,
-    current: Option<(XorIter<'db>, &'db std::path::Path)>,
+    current: Option<(XorDecoder<'db>, &'db std::path::Path)>,
+    /// Decoded samples of the current chunk; `buf[head..len]` are not handed out yet.
+    buf: Vec<(i64, f64)>,
+    head: usize,
+    len: usize,
     mint: i64,
     maxt: i64,
     /// Deleted intervals apply to the current chunk (false: fast path).
@@ -113,13 +124,16 @@ impl<'db> PartSamples<'db> {
             labels,
             next_chunk: 0,
             current: None,
+            buf: Vec::new(),
+            head: 0,
+            len: 0,
             mint,
             maxt,
             filter: false,
         }
     }
 
-    fn open_chunk(&mut self, meta: ChunkMeta) -> Result<(XorIter<'db>, &'db std::path::Path)> {
+    fn open_chunk(&mut self, meta: ChunkMeta) -> Result<(XorDecoder<'db>, &'db std::path::Path)> {
         let raw = self.part.block.chunks().chunk(meta.chunk)?;
         if Encoding::try_from(raw.encoding).ok() != Some(Encoding::Xor) {
             return Err(Error::UnsupportedEncoding {
@@ -129,9 +143,9 @@ impl<'db> PartSamples<'db> {
                 encoding: raw.encoding,
             });
         }
-        let it =
-            XorIter::new(raw.data, raw.data_offset).map_err(|e| e.at(raw.path, Section::Chunk))?;
-        Ok((it, raw.path))
+        let dec = XorDecoder::new(raw.data, raw.data_offset)
+            .map_err(|e| e.at(raw.path, Section::Chunk))?;
+        Ok((dec, raw.path))
     }
 
     #[inline]
@@ -140,28 +154,28 @@ impl<'db> PartSamples<'db> {
             && t <= self.maxt
             && !self.part.deleted.iter().any(|&(a, b)| a <= t && t <= b)
     }
-}
 
-impl Step for PartSamples<'_> {
-    type Item = (i64, f64);
-
-    #[inline]
-    fn step(&mut self) -> Result<Option<(i64, f64)>> {
+    /// Decodes the next batch of the current chunk into `buf`, or opens the next chunk;
+    /// `Ok(false)` when the part has no samples left.
+    #[inline(never)]
+    fn refill(&mut self) -> Result<bool> {
         loop {
-            if let Some((it, path)) = &mut self.current {
-                match it.next_sample() {
-                    Ok(Some((t, v))) => {
-                        if !self.filter || self.keep(t) {
-                            return Ok(Some((t, v)));
-                        }
-                        continue;
+            if let Some((dec, path)) = &mut self.current {
+                if dec.remaining() > 0 {
+                    if self.buf.is_empty() {
+                        self.buf = vec![(0, 0.0); DECODE_BATCH];
                     }
-                    Ok(None) => self.current = None,
-                    Err(e) => return Err(e.at(*path, Section::Chunk)),
+                    self.head = 0;
+                    self.len = 0;
+                    self.len = dec
+                        .read_into(&mut self.buf)
+                        .map_err(|e| e.at(*path, Section::Chunk))?;
+                    return Ok(true);
                 }
+                self.current = None;
             }
             let Some(&meta) = self.part.chunks.get(self.next_chunk) else {
-                return Ok(None);
+                return Ok(false);
             };
             self.next_chunk += 1;
             self.filter = meta.min_time < self.mint
@@ -172,6 +186,28 @@ impl Step for PartSamples<'_> {
                     .iter()
                     .any(|&(a, b)| a <= meta.max_time && meta.min_time <= b);
             self.current = Some(self.open_chunk(meta)?);
+        }
+    }
+}
+
+impl Step for PartSamples<'_> {
+    type Item = (i64, f64);
+
+    #[inline]
+    fn step(&mut self) -> Result<Option<(i64, f64)>> {
+        loop {
+            if self.head < self.len {
+                if let Some(&(t, v)) = self.buf.get(self.head) {
+                    self.head += 1;
+                    if !self.filter || self.keep(t) {
+                        return Ok(Some((t, v)));
+                    }
+                    continue;
+                }
+            }
+            if !self.refill()? {
+                return Ok(None);
+            }
         }
     }
 }
