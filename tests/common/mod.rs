@@ -19,7 +19,7 @@ pub fn tsblock(args: &[&str]) -> Output {
 
 mod shared;
 #[allow(unused_imports)] // each test binary uses a different subset
-pub use shared::{copy_dir, find_bin, prometheus, promtool, TempDir};
+pub use shared::{copy_dir, find_bin, first_difference, prometheus, promtool, TempDir};
 
 /// Decode a uvarint at `pos`: (value, position after it). For tests that edit real files.
 pub fn uvarint_at(data: &[u8], pos: usize) -> (usize, usize) {
@@ -33,19 +33,4 @@ pub fn uvarint_at(data: &[u8], pos: usize) -> (usize, usize) {
         }
         shift += 7;
     }
-}
-
-/// The first line where two outputs differ, for readable failures.
-pub fn first_difference(got: &[u8], want: &[u8]) -> String {
-    let (g, w) = (String::from_utf8_lossy(got), String::from_utf8_lossy(want));
-    for (i, (a, b)) in g.lines().zip(w.lines()).enumerate() {
-        if a != b {
-            return format!("line {}:\n  got:  {a}\n  want: {b}", i + 1);
-        }
-    }
-    format!(
-        "line counts differ: got {}, want {}",
-        g.lines().count(),
-        w.lines().count()
-    )
 }

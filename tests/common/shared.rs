@@ -76,3 +76,18 @@ pub fn promtool() -> Option<PathBuf> {
 pub fn prometheus() -> Option<PathBuf> {
     find_bin("prometheus")
 }
+
+/// The first line where two outputs differ, for readable failures.
+pub fn first_difference(got: &[u8], want: &[u8]) -> String {
+    let (g, w) = (String::from_utf8_lossy(got), String::from_utf8_lossy(want));
+    for (i, (a, b)) in g.lines().zip(w.lines()).enumerate() {
+        if a != b {
+            return format!("line {}:\n  got:  {a}\n  want: {b}", i + 1);
+        }
+    }
+    format!(
+        "line counts differ: got {}, want {}",
+        g.lines().count(),
+        w.lines().count()
+    )
+}

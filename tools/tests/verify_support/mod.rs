@@ -14,7 +14,7 @@ pub fn testdata() -> PathBuf {
 #[path = "../../../tests/common/shared.rs"]
 mod shared;
 #[allow(unused_imports)] // each test binary uses a different subset
-pub use shared::{copy_dir, find_bin, prometheus, promtool, TempDir};
+pub use shared::{copy_dir, find_bin, first_difference, prometheus, promtool, TempDir};
 
 /// A copy of `testdata/<name>` in a fresh temporary dir.
 pub fn copy_testdata(name: &str) -> (TempDir, PathBuf) {
@@ -84,21 +84,6 @@ pub fn promtool_dump(dir: &Path) -> Option<Vec<u8>> {
         String::from_utf8_lossy(&out.stderr)
     );
     Some(out.stdout)
-}
-
-/// The first line where two outputs differ, for readable failures.
-pub fn first_difference(got: &[u8], want: &[u8]) -> String {
-    let (g, w) = (String::from_utf8_lossy(got), String::from_utf8_lossy(want));
-    for (i, (a, b)) in g.lines().zip(w.lines()).enumerate() {
-        if a != b {
-            return format!("line {}:\n  got:  {a}\n  want: {b}", i + 1);
-        }
-    }
-    format!(
-        "line counts differ: got {}, want {}",
-        g.lines().count(),
-        w.lines().count()
-    )
 }
 
 /// Assert two dumps are byte-identical, showing the first difference.

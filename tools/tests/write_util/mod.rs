@@ -9,7 +9,7 @@ use tsblock::{promtext, Db};
 #[path = "../../../tests/common/shared.rs"]
 mod shared;
 #[allow(unused_imports)] // each test binary uses a different subset
-pub use shared::{copy_dir, find_bin, prometheus, promtool, TempDir};
+pub use shared::{copy_dir, find_bin, first_difference, prometheus, promtool, TempDir};
 
 /// Run promtool with `args`; panics with its stderr when it fails.
 pub fn run_promtool(promtool: &Path, args: &[&std::ffi::OsStr]) -> Vec<u8> {
@@ -55,19 +55,4 @@ pub fn tsblock_dump(data: &Path) -> Vec<u8> {
         }
     }
     out
-}
-
-/// The first line where two outputs differ, for readable failures.
-pub fn first_difference(got: &[u8], want: &[u8]) -> String {
-    let (g, w) = (String::from_utf8_lossy(got), String::from_utf8_lossy(want));
-    for (i, (a, b)) in g.lines().zip(w.lines()).enumerate() {
-        if a != b {
-            return format!("line {}:\n  got:  {a}\n  want: {b}", i + 1);
-        }
-    }
-    format!(
-        "line counts differ: got {}, want {}",
-        g.lines().count(),
-        w.lines().count()
-    )
 }
