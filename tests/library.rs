@@ -266,15 +266,15 @@ fn pipelined_for_each_equals_sequential() {
         .unwrap()
         .map(|s| collect(s.unwrap()).unwrap())
         .collect();
-    for batch in [1, 2, 7, 1000] {
+    for chunks in [1, 2, 7, 1000] {
         let mut got = Vec::new();
         db.select(&[], i64::MIN, i64::MAX)
             .unwrap()
-            .par_for_each(batch, collect, |x| {
+            .par_for_each_within(chunks, collect, |x| {
                 got.push(x);
                 Ok(())
             })
             .unwrap();
-        assert_eq!(got, seq, "batch {batch}");
+        assert_eq!(got, seq, "batches of {chunks} chunks");
     }
 }

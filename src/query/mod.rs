@@ -10,6 +10,7 @@ mod goheap;
 mod goregex;
 mod matcher;
 mod merge;
+mod ordered;
 mod select;
 mod selector;
 mod series;
@@ -258,44 +259,34 @@ impl<'db> SeriesSet<'db> {
     }
 }
 
+/// Chunks per thread that may be read but not yet consumed in
+/// [`SeriesSet::par_for_each`]: ~30k samples, a few MB of dump text per thread.
+const CHUNKS_IN_FLIGHT_PER_THREAD: usize = 256;
+
 impl<'db> SeriesSet<'db> {
-    /// Map every series through `map` on rayon's pool and hand the results to `consume` in
-    /// series order, pipelined: while one batch of `batch` series is mapped, the previous
-    /// batch is consumed and the next one collected, so writing output overlaps decoding.
-    /// Stops at the first error, after consuming every result before it.
-    pub fn par_for_each<T, F, C>(mut self, batch: usize, map: F, mut consume: C) -> Result<()>
+    /// Map every series through `map` on all threads of rayon's pool and hand the results
+    /// to `consume` in series order, as they become ready: writing output overlaps
+    /// decoding, and no thread waits for a batch to finish. Stops at the first error,
+    /// after consuming every result before it.
+    pub fn par_for_each<T, F, C>(self, map: F, consume: C) -> Result<()>
     where
         T: Send,
         F: Fn(Series<'db>) -> Result<T> + Sync,
         C: FnMut(T) -> Result<()> + Send,
     {
-        let batch = batch.max(1);
-        let take = |set: &mut Self| set.by_ref().take(batch).collect::<Result<Vec<_>>>();
-        let drain = |mapped: &mut Vec<Result<T>>, consume: &mut C| {
-            mapped.drain(..).try_for_each(|r| consume(r?))
-        };
-        let mut current = take(&mut self)?;
-        let mut mapped: Vec<Result<T>> = Vec::new();
-        while !current.is_empty() || !mapped.is_empty() {
-            let (next_mapped, (consumed, next)) = rayon::join(
-                || current.into_par_iter().map(&map).collect::<Vec<_>>(),
-                || match drain(&mut mapped, &mut consume) {
-                    Ok(()) => (Ok(()), take(&mut self)),
-                    Err(e) => (Err(e), Ok(Vec::new())),
-                },
-            );
-            consumed?;
-            mapped = next_mapped;
-            current = match next {
-                Ok(next) => next,
-                Err(e) => {
-                    // Series read before the error still go out first.
-                    drain(&mut mapped, &mut consume)?;
-                    return Err(e);
-                }
-            };
-        }
-        Ok(())
+        let chunks = CHUNKS_IN_FLIGHT_PER_THREAD * rayon::current_num_threads().max(1);
+        self.par_for_each_within(chunks, map, consume)
+    }
+
+    /// [`par_for_each`](Self::par_for_each) reading at most `chunks` chunks ahead of
+    /// `consume` (but always at least one series), which bounds the results held.
+    pub fn par_for_each_within<T, F, C>(self, chunks: usize, map: F, consume: C) -> Result<()>
+    where
+        T: Send,
+        F: Fn(Series<'db>) -> Result<T> + Sync,
+        C: FnMut(T) -> Result<()> + Send,
+    {
+        ordered::for_each_ordered(self, Series::chunk_count, chunks, map, consume)
     }
 }
 

@@ -18,7 +18,7 @@
 #
 # Exits non-zero if any case's outputs differ between tsblock and promtool.
 # The report (stdout, and OUT/report.md) is Markdown, ready for the README; progress
-# goes to stderr. Installs promtool (Debian's prometheus) and GNU time if missing.
+# goes to stderr. Installs promtool (Debian's prometheus) if missing.
 #
 # Disk: making the data dir needs ~160 bytes/sample of OpenMetrics text for a while
 # (promtool mmaps its input, so it cannot read a pipe; split into several passes when
@@ -68,7 +68,6 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 # ---------------------------------------------------------------- prerequisites
 need_apt=()
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
-[[ -x /usr/bin/time ]] || need_apt+=(time)
 command -v awk >/dev/null 2>&1 || need_apt+=(mawk)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
     log "installing ${need_apt[*]}"
@@ -80,14 +79,14 @@ fi
 command -v cargo >/dev/null 2>&1 || die "cargo not found"
 
 log "building release binaries"
-(cd "$repo" && cargo build --release -q -p tsblock -p tsblock-tools) >&2
+(cd "$repo" && cargo build --release -q -p tsblock -p tsblock-tools --bins --example timeit) >&2
 target_dir=$(cd "$repo" && cargo metadata --format-version 1 --no-deps 2>/dev/null |
     sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 [[ -n $target_dir ]] || target_dir="$repo/target"
 TSB="$target_dir/release/tsblock"
 TOOLS="$target_dir/release/tsblock-tools"
+TIMEIT="$target_dir/release/examples/timeit"
 PROMTOOL=$(command -v promtool)
-TIME=/usr/bin/time
 
 mkdir -p "$out" "$cache"
 out=$(cd "$out" && pwd)
@@ -185,22 +184,14 @@ sel_one=$(comm -12 <(sort "$work/s-first.txt") <(sort "$work/s-last.txt") | head
 [[ -n $sel_one ]] || sel_one=$(head -1 "$work/all-series.txt")
 n_one=$("$TSB" series "$sel_one" --data-dir "$data" | wc -l)
 
-# One scrape target (~1% of series): the instance/pod/job value of the last block whose
-# postings are closest to 1% of its series.
-"$TSB" analyze "$data" --limit 1000000 >"$work/analyze-all.txt"
-last_series=$(sed -n 's/^Series: //p' "$work/analyze-all.txt")
-pair=$(awk -v want="$last_series" '
-    /^Most common label pairs:/ { on = 1; next }
-    on && !/^[0-9]+ / { on = 0 }
-    on {
-        split($2, kv, "=")
-        if (kv[1] != "job" && kv[1] != "instance" && kv[1] != "pod") next
-        d = $1 - want / 100; if (d < 0) d = -d
-        if (best == "" || d < bestd) { best = $2; bestd = d }
-    }
-    END { print best }' "$work/analyze-all.txt")
-[[ -n $pair ]] || die "no job/instance/pod label pair in the data"
-sel_job="{${pair%%=*}=\"${pair#*=}\"}"
+# One scrape target (~1% of series): the instance whose series over the whole dir are
+# closest to 1% of all series by ratio (ties: the smallest value).
+inst=$(awk '{ if (!match($0, /instance="[^"]*"/)) next; v = substr($0, RSTART + 10, RLENGTH - 11); c[v]++ }
+    END { for (v in c) { d = log(c[v] * 100 / NR); if (d < 0) d = -d
+            if (best == "" || d < bd || (d == bd && v < best)) { best = v; bd = d } }
+          print best }' "$work/all-series.txt")
+[[ -n $inst ]] || die "no instance label in the data"
+sel_job="{instance=\"$inst\"}"
 n_job=$("$TSB" series "$sel_job" --data-dir "$data" | wc -l)
 
 # A regex over metric names selecting ~10%: the subsystem prefix closest to 10%.
@@ -222,19 +213,17 @@ win_max=$((win_min + 3600000 - 1))
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.6f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # timed OUTFILE CMD... : run CMD with stdout to OUTFILE; prints "SECONDS RSS_KB";
-# fails (status 3) if CMD fails. Wall time from bash's clock, peak RSS from GNU time.
+# fails (status 3) if CMD fails. Wall time and peak RSS around the spawn (timeit.rs).
 timed() {
-    local outf=$1 tf="$work/time.$$" t1 t2 st=0
+    local outf=$1 res st=0
     shift
-    t1=$EPOCHREALTIME
-    "$TIME" -f '%M' -o "$tf" "$@" >"$outf" 2>>"$work/stderr.log" || st=$?
-    t2=$EPOCHREALTIME
+    res=$("$TIMEIT" "$outf" "$work/stderr.log" "$@") || st=$?
     if ((st != 0)); then
         echo "command failed (exit $st): $*" >&2
         tail -5 "$work/stderr.log" >&2
         return 3
     fi
-    awk -v a="$t1" -v b="$t2" -v m="$(tail -1 "$tf")" 'BEGIN { printf "%.6f %d\n", b - a, m }'
+    echo "$res"
 }
 
 fingerprint() { cksum <"$1" | awk '{ print $1 "-" $2 }'; }
@@ -427,7 +416,7 @@ ptv=$("$PROMTOOL" --version 2>&1 | head -1)
     echo "Selectors used:"
     echo "- one series: \`$sel_one\` ($n_one series, present in the first and the last block)"
     echo "- nothing: \`$sel_none\`"
-    echo "- one target: \`$sel_job\` ($n_job of $nseries series, $(awk -v a="$n_job" -v b="$nseries" 'BEGIN { printf "%.2f", 100 * a / b }')%; the instance/pod/job value whose postings in the last block are closest to 1%)"
+    echo "- one target: \`$sel_job\` ($n_job of $nseries series, $(awk -v a="$n_job" -v b="$nseries" 'BEGIN { printf "%.2f", 100 * a / b }')%; the instance closest to 1% of the series)"
     echo "- 1h window: \`--min-time $win_min --max-time $win_max\` (straddles two blocks)"
     echo "- regex: \`$sel_regex\` ($n_regex of $nseries series, $(awk -v a="$n_regex" -v b="$nseries" 'BEGIN { printf "%.1f", 100 * a / b }')%)"
     echo

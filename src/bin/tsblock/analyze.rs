@@ -69,7 +69,7 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
     let (dir, block_id) = resolve_args(&args, global);
     let block = open_block(&dir, block_id.as_deref())?;
     let report = analyze(&block, matchers.as_deref(), args.extended, args.limit)?;
-    let mut out = output::stdout();
+    let mut out = output::stdout()?;
     match global.format {
         Format::Text => report.write_text(&mut out, args.selector.as_deref())?,
         Format::Json => {

@@ -24,7 +24,7 @@ pub fn run(args: Args, _global: &crate::Global) -> anyhow::Result<()> {
     // Generated into memory: clap_complete panics on write errors, and `| head` is not one.
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "tsblock", &mut script);
-    let mut out = output::stdout();
+    let mut out = output::stdout()?;
     out.write_all(&script)?;
     output::finish(out)
 }

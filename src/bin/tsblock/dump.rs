@@ -47,10 +47,9 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
         eprintln!("tsblock: skipping block: {skipped}");
     }
     let stats = Stats::start();
-    let mut out = output::stdout();
+    let mut out = output::stdout()?;
     let set = db.select(&selectors, args.min_time, args.max_time)?;
     set.par_for_each(
-        output::batch_size(),
         |s| format_series(s, &stats),
         |text| output::write(&mut out, &text),
     )?;
@@ -134,16 +133,16 @@ const SPARE_BYTES: usize = 32 << 20;
 
 impl Text {
     /// An empty text with room for `n` bytes, in a spare buffer if one is big enough.
+    /// Sizes are rounded up to a power of two so that buffers fit many series.
     fn with_capacity(n: usize) -> Text {
+        let n = n.max(1 << 16).next_power_of_two();
         let spare = SPARE.lock().ok().and_then(|mut spare| {
-            let buf = spare.0.pop()?;
+            let i = spare.0.iter().rposition(|b| b.capacity() >= n)?;
+            let buf = spare.0.swap_remove(i);
             spare.1 -= buf.capacity();
             Some(buf)
         });
-        match spare {
-            Some(buf) if buf.capacity() >= n => Text(buf),
-            _ => Text(Vec::with_capacity(n)),
-        }
+        Text(spare.unwrap_or_else(|| Vec::with_capacity(n)))
     }
 }
 

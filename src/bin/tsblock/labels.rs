@@ -69,7 +69,7 @@ pub fn run_labels(args: LabelsArgs, global: &crate::Global) -> anyhow::Result<()
     let (start, end) = args.time.resolve()?;
     let db = open(global)?;
     let names = db.label_names(&selectors, start, end)?;
-    let mut out = output::stdout();
+    let mut out = output::stdout()?;
     render::string_list(&mut out, global.format, "name", &names)?;
     output::finish(out)
 }
@@ -79,7 +79,7 @@ pub fn run_label_values(args: LabelValuesArgs, global: &crate::Global) -> anyhow
     let (start, end) = args.time.resolve()?;
     let db = open(global)?;
     let values = db.label_values(&args.name, &selectors, start, end)?;
-    let mut out = output::stdout();
+    let mut out = output::stdout()?;
     render::string_list(&mut out, global.format, "value", &values)?;
     output::finish(out)
 }

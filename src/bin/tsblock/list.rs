@@ -60,7 +60,7 @@ struct Row {
 pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
     let dir = global.data_dir(args.data_dir.as_deref());
     let rows = rows(&dir)?;
-    let mut out = output::stdout();
+    let mut out = output::stdout()?;
     match global.format {
         Format::Text => out.write_all(text(&rows, args.human).as_bytes())?,
         Format::Json => {

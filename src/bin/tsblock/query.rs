@@ -51,7 +51,7 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
         eprintln!("tsblock: skipping block: {skipped}");
     }
     let format = global.format;
-    let mut out = output::stdout();
+    let mut out = output::stdout()?;
     match format {
         Format::Json => {
             out.write_all(render::JSON_START)?;
@@ -64,7 +64,6 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
     let set = db.select(&[selector], start, end)?;
     let mut first = true;
     set.par_for_each(
-        output::batch_size(),
         |s| format_series(&s, format, &stats),
         |text| {
             let Some(text) = text else { return Ok(()) };

@@ -45,7 +45,7 @@ pub fn run(args: Args, global: &crate::Global) -> anyhow::Result<()> {
         eprintln!("tsblock: skipping block: {skipped}");
     }
     let set = db.select(&selectors, start, end)?;
-    let mut out = output::stdout();
+    let mut out = output::stdout()?;
     let mut buf = Vec::new();
     match global.format {
         Format::Json => {
