@@ -14,6 +14,7 @@
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -51,12 +52,31 @@ impl Segment {
         if let Some(b) = self.map.get() {
             return Ok(b);
         }
+        // The header is read with pread, not through the map: a query that reads a few
+        // chunks then maps only the pages around them (a fault maps a whole page-cache
+        // folio, which can be hundreds of KiB).
+        let mut header = [0u8; SEGMENT_HEADER_LEN];
+        let got = read_prefix(&self.file, &mut header).map_err(|e| Error::io(&self.path, e))?;
+        check_header(&header[..got]).map_err(|e| e.at(&self.path, Section::SegmentHeader))?;
         let b = Bytes::map(&self.file, &self.path, Access::Normal)?;
-        check_header(&b).map_err(|e| e.at(&self.path, Section::SegmentHeader))?;
         // If another thread won the race its (identical) map is kept and ours dropped.
         let _ = self.map.set(b);
         Ok(self.map.get().unwrap_or_else(|| unreachable!("set above")))
     }
+}
+
+/// Reads up to `buf.len()` bytes from the start of `file`; fewer only at its end.
+fn read_prefix(file: &File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while let Some(rest) = buf.get_mut(got..).filter(|r| !r.is_empty()) {
+        match file.read_at(rest, got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }
 
 fn check_header(b: &[u8]) -> Result<(), DecodeError> {

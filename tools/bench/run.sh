@@ -228,6 +228,18 @@ timed() {
 
 fingerprint() { cksum <"$1" | awk '{ print $1 "-" $2 }'; }
 
+# The same warm page cache for every case: evict the data dir's files, then read them
+# back with plain reads. A page fault on a mapped file maps the whole page-cache folio
+# around it, and folio sizes depend on what first read the file, so without this the
+# peak RSS of a small query depends on which commands ran before it.
+settle_cache() {
+    local f
+    while IFS= read -r -d '' f; do
+        dd if="$f" iflag=nocache count=0 status=none 2>/dev/null || true
+        cat "$f" >/dev/null
+    done < <(find "$data" -type f -print0)
+}
+
 # Normalizers for comparing outputs (dump: none).
 norm_none() { cat "$1"; }
 norm_list() { awk '{ print $1, $2, $3, $4, $5, $6, $7, $8 }' "$1"; }
@@ -246,6 +258,7 @@ bench() {
     pa=("$@")
     local a="$work/out.tsblock" b="$work/out.promtool"
     log "case: $name"
+    settle_cache
     # Warm-up (untimed); its outputs are compared byte for byte after normalizing.
     timed "$a" "$TSB" "${ta[@]}" >/dev/null || ok=no
     local fa fb
@@ -325,6 +338,7 @@ bench "analyze (last block)" norm_analyze -- analyze "${D[@]}" -- tsdb analyze "
 
 # Thread scaling: full dump to /dev/null, --threads 1 vs 2, alternating.
 log "threads: full dump, 1 vs 2 threads"
+settle_cache
 t1s=() t2s=()
 timed /dev/null "$TSB" dump --threads 1 "$data" >/dev/null
 timed /dev/null "$TSB" dump --threads 2 "$data" >/dev/null
@@ -338,8 +352,17 @@ th1=$(printf '%s\n' "${t1s[@]}" | median)
 th2=$(printf '%s\n' "${t2s[@]}" | median)
 
 # Open cost.
+settle_cache
 open_none=$(solo "open: dump matching nothing" /dev/null dump --match "$sel_none" "$data")
 open_list=$(solo "open: list" /dev/null list "$data")
+
+# XOR decoding on this dir's chunks: the micro-benchmark's own median over its largest
+# block, single-threaded (the divan table itself: cargo bench -p tsblock-tools).
+log "XOR decode micro-benchmark"
+xor_line=$(cd "$repo" && TSBLOCK_BENCH_DIR="$data" cargo bench -q -p tsblock-tools --bench read_path \
+    -- --sample-count 1 xor_decode_batch 2>&1 >/dev/null | grep -E '^(bench data|xor_decode_batch quick median)' || true)
+xor_ns=$(sed -n 's/^xor_decode_batch quick median: \([0-9.]*\) ns\/sample.*/\1/p' <<<"$xor_line")
+xor_block=$(sed -n 's/^bench data: .*block [0-9A-Z]* has \(.*\))$/\1/p' <<<"$xor_line")
 
 # ---------------------------------------------------------------- import
 import_row=""
@@ -406,7 +429,7 @@ ptv=$("$PROMTOOL" --version 2>&1 | head -1)
     echo "- date: $(date -u +%Y-%m-%dT%H:%MZ); tsblock $rev; $ptv"
     echo "- machine: nproc $(nproc), ${mem_gib} GiB memory, ${cpu:-unknown CPU}, $(uname -sr)"
     echo "- data: $nsamples samples, $nseries series, $nblocks blocks (generator: --series $series_arg --duration $DURATION --interval $INTERVAL --seed $seed; blocks by promtool create-blocks-from openmetrics)"
-    echo "- $runs timed runs per tool and case after one untimed warm-up (warm page cache), tsblock and promtool alternating; times and peak RSS are medians; ratios are promtool ÷ tsblock (above 1: tsblock is faster / smaller)"
+    echo "- $runs timed runs per tool and case after one untimed warm-up (warm page cache: before each case the data dir's files are evicted from the cache and read back with plain reads), tsblock and promtool alternating; times and peak RSS are medians; ratios are promtool ÷ tsblock (above 1: tsblock is faster / smaller)"
     echo
     echo "| case | tsblock median s | promtool median s | speed ratio | tsblock peak RSS MB | promtool peak RSS MB | RSS ratio | outputs equal |"
     echo "|---|---:|---:|---:|---:|---:|---:|:---:|"
@@ -430,6 +453,12 @@ ptv=$("$PROMTOOL" --version 2>&1 | head -1)
     awk -v s="$s" -v m="$m" -v n="$nblocks" -v sel="$sel_none" 'BEGIN { printf "| open cost: dump --match '"'"'%s'"'"' (%d blocks) | %.3f | %.1f |\n", sel, n, s, m / 1024 }'
     read -r s m <<<"$open_list"
     awk -v s="$s" -v m="$m" 'BEGIN { printf "| open cost: list | %.3f | %.1f |\n", s, m / 1024 }'
+    echo
+    if [[ -n $xor_ns ]]; then
+        echo "XOR decode, one thread: **$xor_ns ns/sample** (median of 15 decodes of every chunk of the largest block: $xor_block; \`TSBLOCK_BENCH_DIR=<data> cargo bench -p tsblock-tools -- xor\`)."
+    else
+        echo "XOR decode: the micro-benchmark did not run."
+    fi
     if ((${#fail_notes[@]})); then
         echo
         for n in "${fail_notes[@]}"; do echo "FAIL: $n"; done
