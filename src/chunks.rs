@@ -57,7 +57,8 @@ impl Segment {
         // folio, which can be hundreds of KiB).
         let mut header = [0u8; SEGMENT_HEADER_LEN];
         let got = read_prefix(&self.file, &mut header).map_err(|e| Error::io(&self.path, e))?;
-        check_header(&header[..got]).map_err(|e| e.at(&self.path, Section::SegmentHeader))?;
+        check_header(header.get(..got).unwrap_or_default())
+            .map_err(|e| e.at(&self.path, Section::SegmentHeader))?;
         let b = Bytes::map(&self.file, &self.path, Access::Normal)?;
         // If another thread won the race its (identical) map is kept and ours dropped.
         let _ = self.map.set(b);

@@ -260,8 +260,9 @@ impl<'db> SeriesSet<'db> {
 }
 
 /// Chunks per thread that may be read but not yet consumed in
-/// [`SeriesSet::par_for_each`]: ~30k samples, a few MB of dump text per thread.
-const CHUNKS_IN_FLIGHT_PER_THREAD: usize = 256;
+/// [`SeriesSet::par_for_each`]: ~8k samples, about a MB of dump text per thread. More
+/// was not faster, and fresh memory costs a page fault per 4 KiB.
+const CHUNKS_IN_FLIGHT_PER_THREAD: usize = 64;
 
 impl<'db> SeriesSet<'db> {
     /// Map every series through `map` on all threads of rayon's pool and hand the results

@@ -234,6 +234,7 @@ fingerprint() { cksum <"$1" | awk '{ print $1 "-" $2 }'; }
 # peak RSS of a small query depends on which commands ran before it.
 settle_cache() {
     local f
+    sync # and no writeback of earlier output competes with the timed runs
     while IFS= read -r -d '' f; do
         dd if="$f" iflag=nocache count=0 status=none 2>/dev/null || true
         cat "$f" >/dev/null
@@ -342,7 +343,8 @@ settle_cache
 t1s=() t2s=()
 timed /dev/null "$TSB" dump --threads 1 "$data" >/dev/null
 timed /dev/null "$TSB" dump --threads 2 "$data" >/dev/null
-for ((r = 1; r <= runs; r++)); do
+# Cheap runs, and the ratio of two noisy medians: twice the runs.
+for ((r = 1; r <= 2 * runs; r++)); do
     res=$(timed /dev/null "$TSB" dump --threads 1 "$data")
     t1s+=("${res% *}")
     res=$(timed /dev/null "$TSB" dump --threads 2 "$data")
@@ -448,7 +450,7 @@ ptv=$("$PROMTOOL" --version 2>&1 | head -1)
     echo
     echo "| tsblock only | median s | peak RSS MB |"
     echo "|---|---:|---:|"
-    awk -v a="$th1" -v b="$th2" 'BEGIN { printf "| full dump to /dev/null, --threads 1 | %.3f | |\n| full dump to /dev/null, --threads 2 | %.3f | |\n| thread speedup (1 ÷ 2) | %.2f× | |\n", a, b, (b > 0 ? a / b : 0) }'
+    awk -v a="$th1" -v b="$th2" -v n=$((2 * runs)) 'BEGIN { printf "| full dump to /dev/null, --threads 1 (%d runs, alternating with 2) | %.3f | |\n| full dump to /dev/null, --threads 2 | %.3f | |\n| thread speedup (1 ÷ 2) | %.2f× | |\n", n, a, b, (b > 0 ? a / b : 0) }'
     read -r s m <<<"$open_none"
     awk -v s="$s" -v m="$m" -v n="$nblocks" -v sel="$sel_none" 'BEGIN { printf "| open cost: dump --match '"'"'%s'"'"' (%d blocks) | %.3f | %.1f |\n", sel, n, s, m / 1024 }'
     read -r s m <<<"$open_list"

@@ -110,3 +110,24 @@ impl Stats {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_and_small_writes_keep_their_order() {
+        let mut out = BufWriter::with_capacity(1 << 10, Vec::new());
+        let mut want = Vec::new();
+        for (i, len) in [10, DIRECT_WRITE, 3, 700, DIRECT_WRITE + 5, 1]
+            .into_iter()
+            .enumerate()
+        {
+            let text = vec![b'a' + i as u8; len];
+            write(&mut out, &text).unwrap();
+            want.extend_from_slice(&text);
+        }
+        finish(&mut out).unwrap();
+        assert_eq!(out.get_ref(), &want);
+    }
+}
