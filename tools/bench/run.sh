@@ -217,6 +217,9 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if
 timed() {
     local outf=$1 res st=0
     shift
+    # Each run starts with no dirty pages: a dump writes GBs quickly, and the kernel
+    # throttles a writer once dirty pages from earlier runs pile up.
+    sync
     res=$("$TIMEIT" "$outf" "$work/stderr.log" "$@") || st=$?
     if ((st != 0)); then
         echo "command failed (exit $st): $*" >&2
