@@ -97,6 +97,9 @@ where
     F: Fn(S) -> Result<T>,
     C: FnMut(T) -> Result<()>,
 {
+    // A panic in `map` or `consume` would leave its item unconsumed and the others
+    // waiting for it; stopping the feed lets them finish so rayon can re-raise it.
+    let _stop_on_panic = StopOnPanic(shared);
     while let Some((seq, w, item)) = take(shared, weight, budget) {
         let result = item.and_then(map);
         let mut ready = lock(&shared.ready);
@@ -106,6 +109,17 @@ where
         }
         ready.writing = true;
         write_ready(shared, ready);
+    }
+}
+
+struct StopOnPanic<'a, I, T, C>(&'a Shared<I, T, C>);
+
+impl<I, T, C> Drop for StopOnPanic<'_, I, T, C> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            lock(&self.0.feed).stopped = true;
+            self.0.space.notify_all();
+        }
     }
 }
 
@@ -261,6 +275,27 @@ mod tests {
             )
         });
         (got, result, max_ahead.load(SeqCst))
+    }
+
+    #[test]
+    fn a_panicking_map_is_raised_not_hung() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let items = (0..100usize).map(Ok);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.install(|| {
+                for_each_ordered(
+                    items,
+                    |_| 1,
+                    2,
+                    |i| if i == 3 { panic!("boom") } else { Ok(i) },
+                    |_| Ok(()),
+                )
+            })
+        }));
+        assert!(outcome.is_err());
     }
 
     proptest! {
