@@ -2,10 +2,7 @@
 
 mod common;
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-
-use common::{copy_dir, testdata, tsblock, TempDir};
+use common::{copy_dir, testdata, tsblock, tsblock_closed_pipe, TempDir};
 
 #[test]
 fn broken_meta_is_reported_and_tmp_dirs_are_ignored() {
@@ -103,28 +100,8 @@ fn corrupt_block_is_a_one_line_error_and_nonzero_exit() {
 
 #[test]
 fn closed_pipe_is_success() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tsblock"))
-        .args(["dump", testdata().join("multi").to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = [0u8; 64];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut first)
-        .unwrap();
-    drop(child.stdout.take()); // like `| head -c 64`
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let status = child.wait().unwrap();
+    let multi = testdata().join("multi");
+    let (status, stderr) = tsblock_closed_pipe(&["dump", multi.to_str().unwrap()]);
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }

@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use common::{copy_dir, testdata, tsblock, TempDir};
+use common::{copy_dir, testdata, tsblock, tsblock_closed_pipe, TempDir};
 use serde_json::Value;
 use tsblock::{parse_selector, Db, Labels};
 
@@ -814,35 +813,16 @@ fn warnings_go_to_stderr_not_into_json() {
 #[test]
 fn closed_pipe_is_success() {
     for format in ["text", "json", "csv"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tsblock"))
-            .args([
-                "--data-dir",
-                &dir("multi"),
-                "--format",
-                format,
-                "query",
-                "{__name__=~\".+\"}",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = [0u8; 64];
-        child
-            .stdout
-            .as_mut()
-            .unwrap()
-            .read_exact(&mut first)
-            .unwrap();
-        drop(child.stdout.take());
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        let status = child.wait().unwrap();
+        let multi = dir("multi");
+        let args = [
+            "--data-dir",
+            &multi,
+            "--format",
+            format,
+            "query",
+            "{__name__=~\".+\"}",
+        ];
+        let (status, stderr) = tsblock_closed_pipe(&args);
         assert!(status.success(), "{format}: {status:?}: {stderr}");
         assert!(stderr.is_empty(), "{stderr}");
     }
