@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 
 use divan::counter::ItemsCount;
 use divan::{black_box, Bencher};
-use tsblock::chunkenc::XorIter;
+use tsblock::chunkenc::{XorAppender, XorDecoder, XorIter};
 use tsblock::format::{ChunkMeta, SeriesRef};
 use tsblock::index::SeriesEntry;
 use tsblock::{parse_selector, Block, Db};
@@ -46,19 +46,31 @@ fn main() {
         f.chunks.len(),
         f.samples
     );
+    let as_is = quick_median(&f.chunks, f.samples);
+    let values = quick_median(&borrowed(&f.constant_values), f.samples);
+    let regular = quick_median(&borrowed(&f.regular), f.samples);
+    eprintln!(
+        "xor_decode_batch quick median: {as_is:.2} ns/sample \
+         (same chunks with constant values: {values:.2}; also with constant intervals: {regular:.2})"
+    );
+    divan::main();
+}
+
+/// ns/sample of [`decode_batch`] over `chunks`, median of 15 runs.
+fn quick_median(chunks: &[(&[u8], u64)], samples: u64) -> f64 {
     let mut times: Vec<f64> = (0..15)
         .map(|_| {
             let t = std::time::Instant::now();
-            black_box(decode_batch(&f.chunks));
+            black_box(decode_batch(chunks));
             t.elapsed().as_secs_f64()
         })
         .collect();
     times.sort_by(f64::total_cmp);
-    eprintln!(
-        "xor_decode_batch quick median: {:.2} ns/sample",
-        times[times.len() / 2] * 1e9 / f.samples as f64
-    );
-    divan::main();
+    times[times.len() / 2] * 1e9 / samples as f64
+}
+
+fn borrowed(chunks: &[Vec<u8>]) -> Vec<(&[u8], u64)> {
+    chunks.iter().map(|c| (&c[..], 0)).collect()
 }
 
 /// The data dir, opened once, and what the benchmarks read from its largest block.
@@ -73,6 +85,12 @@ struct Fixture {
     chunks: Vec<(&'static [u8], u64)>,
     /// Samples in `chunks`.
     samples: u64,
+    /// `chunks` re-encoded with every value 1.0: the same timestamps, and no value bits
+    /// but a `0` per sample.
+    constant_values: Vec<Vec<u8>>,
+    /// `chunks` re-encoded with constant values and intervals: every branch of the decoder
+    /// goes the same way, so this is its speed when nothing is mispredicted.
+    regular: Vec<Vec<u8>>,
 }
 
 impl Fixture {
@@ -112,6 +130,8 @@ fn fixture() -> &'static Fixture {
             }
         }
         assert!(samples > 0, "no XOR samples in {}", b.dir().display());
+        let constant_values = reencode(&chunks, false);
+        let regular = reencode(&chunks, true);
         Fixture {
             dir: dir.clone(),
             db,
@@ -119,8 +139,32 @@ fn fixture() -> &'static Fixture {
             refs,
             chunks,
             samples,
+            constant_values,
+            regular,
         }
     })
+}
+
+/// `chunks` with every value 1.0 and, if `regular`, the first interval repeated.
+fn reencode(chunks: &[(&[u8], u64)], regular: bool) -> Vec<Vec<u8>> {
+    chunks
+        .iter()
+        .map(|&(data, off)| {
+            let mut app = XorAppender::new();
+            let (mut first, mut step) = (None, 0);
+            for (i, s) in XorIter::new(data, off).expect("xor").enumerate() {
+                let (mut t, _) = s.expect("decode");
+                match first {
+                    None => first = Some(t),
+                    Some(f) if i == 1 => step = t - f,
+                    Some(f) if regular => t = f + step * i as i64,
+                    Some(_) => {}
+                }
+                app.append(t, 1.0);
+            }
+            app.finish()
+        })
+        .collect()
 }
 
 /// `TSBLOCK_BENCH_DIR`, or the generated dir under the target tmp dir (made if missing).
@@ -146,7 +190,7 @@ fn data_dir() -> PathBuf {
 
 // ---------------------------------------------------------------- XOR chunks
 
-/// Decode every XOR chunk of the largest block with `next_batch` (the fastest way).
+/// Decode every XOR chunk of the largest block in batches (the fastest way).
 #[divan::bench]
 fn xor_decode_batch(bencher: Bencher) {
     let f = fixture();
@@ -155,16 +199,16 @@ fn xor_decode_batch(bencher: Bencher) {
         .bench(|| decode_batch(&f.chunks));
 }
 
+/// Decodes into a buffer of 128 samples with `read_into`, as queries do, and reads every
+/// sample.
 fn decode_batch(chunks: &[(&[u8], u64)]) -> f64 {
     let mut acc = 0.0;
+    let mut buf = [(0, 0.0); 128];
     for &(data, off) in chunks {
-        let mut it = XorIter::new(data, off).expect("xor");
-        loop {
-            let batch = it.next_batch().expect("decode");
-            if batch.is_empty() {
-                break;
-            }
-            for &(t, v) in batch {
+        let mut dec = XorDecoder::new(data, off).expect("xor");
+        while dec.remaining() > 0 {
+            let n = dec.read_into(&mut buf).expect("decode");
+            for &(t, v) in &buf[..n] {
                 acc += v + t as f64;
             }
         }
